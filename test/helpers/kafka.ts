@@ -1,0 +1,109 @@
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel, type Admin, type IHeaders, type Message } from 'kafkajs';
+
+/** The brokers of this test run: the one global-setup started, or `KAFKA_BROKERS`. */
+export function brokers(): string[] {
+  const list = process.env.KAFKA_BROKERS;
+  if (!list)
+    throw new Error(
+      'KAFKA_BROKERS is not set: run the tests through jest (test/setup starts a broker).',
+    );
+  return list.split(',').map(b => b.trim());
+}
+
+/** A topic or group name no other test uses. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
+
+export function testKafka(clientId = uniqueName('test-client')): Kafka {
+  return new Kafka({ clientId, brokers: brokers(), logLevel: logLevel.NOTHING });
+}
+
+/** Runs `fn` with a connected admin client and always disconnects it. */
+export async function withAdmin<T>(fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Creates a fresh topic and waits until every partition has a leader. */
+export async function createTopic(
+  prefix: string,
+  numPartitions = 1,
+  replicationFactor = 1,
+  configEntries: { name: string; value: string }[] = [],
+): Promise<string> {
+  const topic = uniqueName(prefix);
+  await withAdmin(admin =>
+    admin.createTopics({
+      topics: [{ topic, numPartitions, replicationFactor, configEntries }],
+      waitForLeaders: true,
+    }),
+  );
+  return topic;
+}
+
+export interface TestMessage {
+  key?: string | null;
+  value: string | Buffer | null;
+  partition?: number;
+  headers?: IHeaders;
+}
+
+/** Produces messages with acks=all and returns once the broker has them. */
+export async function produce(topic: string, messages: TestMessage[]): Promise<void> {
+  const producer = testKafka().producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages: messages as Message[] });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Produces `count` messages whose values are `${prefix}-0`, `${prefix}-1` … */
+export async function produceNumbered(
+  topic: string,
+  count: number,
+  prefix = 'm',
+): Promise<string[]> {
+  const values = Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
+  await produce(
+    topic,
+    values.map(value => ({ value })),
+  );
+  return values;
+}
+
+/** The offsets a group has committed on the broker, by partition (-1 where none). */
+export async function committedOffsets(
+  groupId: string,
+  topic: string,
+): Promise<Map<number, number>> {
+  const result = await withAdmin(admin => admin.fetchOffsets({ groupId, topics: [topic] }));
+  const byPartition = new Map<number, number>();
+  for (const { partition, offset } of result[0]?.partitions ?? []) {
+    byPartition.set(partition, Number(offset));
+  }
+  return byPartition;
+}
+
+/** Polls `check` until it returns true; fails with `what` if it never does within `timeoutMs`. */
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline)
+      throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise(resolve => setTimeout(resolve, 25));
+  }
+}
