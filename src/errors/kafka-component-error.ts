@@ -7,7 +7,9 @@ export type KafkaComponentErrorCode =
   | 'STOPPED'
   | 'SERIALIZATION_FAILED'
   | 'DESERIALIZATION_FAILED'
-  | 'BROKER_UNAVAILABLE';
+  | 'BROKER_UNAVAILABLE'
+  | 'SEND_FAILED'
+  | 'UNKNOWN_TOPIC';
 
 /** Root of the component's errors: a stable `code`, a message that says how to fix it, and a `cause`. */
 export class KafkaComponentError extends Error {

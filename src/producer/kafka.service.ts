@@ -1,0 +1,242 @@
+import {
+  Autoload,
+  Config,
+  Destroy,
+  Init,
+  Logger,
+  Provide,
+  Scope,
+  ScopeEnum,
+  type ILogger,
+} from '@midwayjs/core';
+import type { Producer, ProducerBatch, ProducerRecord, RecordMetadata, Transaction } from 'kafkajs';
+import { createKafkaClient } from '../client/create-kafka';
+import { KAFKA_LOGGER_NAME } from '../config/defaults';
+import { KafkaComponentError, KafkaConfigError } from '../errors/kafka-component-error';
+import type { MidwayKafkaConfig } from '../interface';
+import { ProducerBatcher, type SendOptions } from './batcher';
+import { toSendError } from './errors';
+import { buildEmitMessage, prepareMessages, type EmitOptions } from './messages';
+import { DEFAULT_ACKS, resolveProducerSettings, type ProducerSettings } from './options';
+import { PartitionTracker } from './partition-tracker';
+import { ProducerSession } from './producer-session';
+
+type ServiceState = 'unconfigured' | 'running' | 'stopping' | 'stopped';
+
+/**
+ * The application's Kafka producer: one per app, connected at start when `kafka.kafkaConfig`
+ * is set, flushed and disconnected at stop.
+ *
+ * Concurrent `send`/`emit` calls to a topic are coalesced into batched produce requests (see
+ * `ProducerBatcher`); each call still settles with its own offsets or its own error, and calls to
+ * a partition are written in the order they were made.
+ */
+@Provide()
+@Scope(ScopeEnum.Singleton)
+@Autoload()
+export class KafkaService {
+  @Config('kafka')
+  private kafkaConfig: MidwayKafkaConfig | undefined;
+
+  @Logger(KAFKA_LOGGER_NAME)
+  private logger: ILogger | undefined;
+
+  private state: ServiceState = 'unconfigured';
+  private settings: ProducerSettings | undefined;
+  private session: ProducerSession | undefined;
+  private batcher: ProducerBatcher | undefined;
+
+  @Init()
+  async init(): Promise<void> {
+    const settings = resolveProducerSettings(this.kafkaConfig);
+    this.settings = settings;
+    if (!settings.kafkaConfig) return;
+    const logger = this.logger ?? consoleFallback;
+    const kafka = createKafkaClient(settings.kafkaConfig, logger);
+    const tracker = new PartitionTracker();
+    const producerConfig = {
+      ...settings.producerConfig,
+      createPartitioner: tracker.wrap(settings.producerConfig.createPartitioner),
+    };
+    const replaceAfterFailure =
+      producerConfig.idempotent === true && producerConfig.transactionalId === undefined;
+    const session = new ProducerSession(
+      () => kafka.producer(producerConfig),
+      settings.startTimeout,
+      replaceAfterFailure,
+    );
+    try {
+      await session.connect();
+    } catch (error) {
+      throw new KafkaComponentError(
+        'BROKER_UNAVAILABLE',
+        `KafkaService could not connect to the Kafka brokers ${describeBrokers(settings)} ` +
+          `(kafka.kafkaConfig.brokers): ${(error as Error).message}. ` +
+          'Check that the brokers are running and reachable from this host.',
+        { cause: error },
+      );
+    }
+    this.session = session;
+    if (settings.batching.enabled) {
+      this.batcher = new ProducerBatcher(send => session.run(send), tracker, settings.batching);
+    }
+    this.state = 'running';
+    logger.info(
+      `[midway-kafka] KafkaService connected to ${describeBrokers(settings)} ` +
+        `(batching ${settings.batching.enabled ? 'on' : 'off'})`,
+    );
+  }
+
+  /** Sends one record, exactly like kafkajs's `producer.send`, and resolves with its offsets. */
+  async send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    const session = this.requireRunning();
+    if (record === null || typeof record !== 'object') {
+      throw new KafkaComponentError(
+        'SERIALIZATION_FAILED',
+        'KafkaService.send expects a record { topic, messages }.',
+      );
+    }
+    const prepared = prepareMessages(record.topic, record.messages);
+    const options = this.sendOptions(record.topic, record);
+    if (prepared.messages.length === 0) return [];
+    if (this.batcher) return this.batcher.enqueue(record.topic, prepared, options);
+    try {
+      return await session.run(producer =>
+        producer.send({ ...options, topic: record.topic, messages: prepared.messages }),
+      );
+    } catch (error) {
+      throw toSendError(record.topic, error);
+    }
+  }
+
+  /**
+   * Sends records for several topics, like kafkajs's `producer.sendBatch`. Each topic is batched
+   * with the other sends to it; the result lists every topic's offsets in the order given.
+   */
+  async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
+    this.requireRunning();
+    const topicMessages = batch?.topicMessages ?? [];
+    if (!Array.isArray(topicMessages)) {
+      throw new KafkaComponentError(
+        'SERIALIZATION_FAILED',
+        'KafkaService.sendBatch expects { topicMessages: [{ topic, messages }] }.',
+      );
+    }
+    // Check everything first, so a bad message fails the whole call before any of it is sent.
+    const parts = topicMessages.map(({ topic, messages }) => ({
+      topic,
+      prepared: prepareMessages(topic, messages),
+      options: this.sendOptions(topic, batch),
+    }));
+    const results = await Promise.all(
+      parts.map(part =>
+        this.send({ topic: part.topic, ...part.options, messages: part.prepared.messages }),
+      ),
+    );
+    return results.flat();
+  }
+
+  /**
+   * Sends one message built from `value`: objects, arrays, numbers and booleans become JSON,
+   * strings and Buffers go as they are, and `null` is a tombstone.
+   */
+  async emit(topic: string, value: unknown, options?: EmitOptions): Promise<RecordMetadata[]> {
+    this.requireRunning();
+    return this.send({ topic, messages: [buildEmitMessage(topic, value, options)] });
+  }
+
+  /** Starts a kafkajs transaction; needs `kafka.producerConfig.transactionalId`. */
+  async transaction(): Promise<Transaction> {
+    const session = this.requireRunning();
+    if (this.settings?.producerConfig.transactionalId === undefined) {
+      throw new KafkaConfigError(
+        'kafka.producerConfig.transactionalId',
+        'KafkaService.transaction() needs a transactional producer',
+        'Set a transactionalId that is unique to this application instance.',
+      );
+    }
+    return (session.producer as Producer).transaction();
+  }
+
+  /** The raw kafkajs producer (undefined before start and after stop). Sends through it are not batched. */
+  get producer(): Producer | undefined {
+    return this.session?.producer;
+  }
+
+  /** Sends queued calls, waits for those in flight (up to `kafka.shutdownTimeout`), disconnects. */
+  @Destroy()
+  async stop(): Promise<void> {
+    if (this.state !== 'running') {
+      this.state = 'stopped';
+      return;
+    }
+    this.state = 'stopping';
+    const batcher = this.batcher;
+    if (batcher) {
+      let timer: NodeJS.Timeout | undefined;
+      const timeoutMs = this.settings?.shutdownTimeout ?? 0;
+      const timedOut = new Promise<boolean>(resolve => {
+        timer = setTimeout(() => resolve(true), timeoutMs);
+      });
+      const late = await Promise.race([batcher.drain().then(() => false), timedOut]);
+      clearTimeout(timer);
+      if (late) {
+        this.logger?.warn(
+          `[midway-kafka] KafkaService stopped with sends still pending after kafka.shutdownTimeout (${timeoutMs} ms)`,
+        );
+        batcher.rejectQueued(topic => stoppedError(topic));
+      }
+    }
+    await this.session?.disconnect();
+    this.state = 'stopped';
+  }
+
+  private requireRunning(): ProducerSession {
+    if (this.state === 'running' && this.session) return this.session;
+    if (this.state === 'stopping' || this.state === 'stopped') throw stoppedError();
+    throw new KafkaComponentError(
+      'NOT_CONNECTED',
+      'KafkaService is not connected: kafka.kafkaConfig (with brokers) is not set. ' +
+        'Set kafka.kafkaConfig, e.g. { clientId: "my-app", brokers: ["localhost:9092"] }.',
+    );
+  }
+
+  private sendOptions(
+    topic: string,
+    from: { acks?: number; timeout?: number; compression?: SendOptions['compression'] },
+  ): SendOptions {
+    const acks = from.acks ?? DEFAULT_ACKS;
+    if (acks !== -1 && this.settings?.producerConfig.idempotent) {
+      throw new KafkaComponentError(
+        'CONFIG_INVALID',
+        `Cannot send to Kafka topic "${topic}" with acks ${acks}: the producer is idempotent, ` +
+          'which needs acks -1. Set kafka.producerConfig.idempotent to false to use other acks.',
+      );
+    }
+    const options: SendOptions = { acks };
+    if (from.timeout !== undefined) options.timeout = from.timeout;
+    if (from.compression !== undefined) options.compression = from.compression;
+    return options;
+  }
+}
+
+function stoppedError(topic?: string): KafkaComponentError {
+  const what = topic ? `send to Kafka topic "${topic}"` : 'send';
+  return new KafkaComponentError(
+    'STOPPED',
+    `KafkaService has stopped (the application is shutting down): cannot ${what}.`,
+  );
+}
+
+function describeBrokers(settings: ProducerSettings): string {
+  const brokers = settings.kafkaConfig?.brokers;
+  return Array.isArray(brokers) ? brokers.join(', ') : '(from a brokers function)';
+}
+
+/** Used only if the component's logger is missing (it is registered by the component's config). */
+const consoleFallback = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (...args: unknown[]) => console.warn(...args),
+  error: (...args: unknown[]) => console.error(...args),
+} as unknown as ILogger;

@@ -1,0 +1,170 @@
+import type { IHeaders, Message } from 'kafkajs';
+import { KafkaSerializationError } from './errors';
+
+/** Options of `KafkaService.emit`. */
+export interface EmitOptions {
+  /** Partitioning key; messages with the same key go to the same partition. */
+  key?: string | Buffer | null;
+  /** Header values must be strings or Buffers (or arrays of them). */
+  headers?: IHeaders;
+  /** Send to this partition instead of the one the key (or round-robin) picks. */
+  partition?: number;
+  /** The record's timestamp: ms since the epoch, as a number, a numeric string or a Date. */
+  timestamp?: number | string | Date;
+}
+
+/** Messages of one call, checked and copied, with the bytes they will take in a request. */
+export interface PreparedMessages {
+  messages: Message[];
+  bytes: number;
+}
+
+/** Kafka's per-record framing (lengths, deltas, attributes) is a few bytes; this errs high. */
+const RECORD_OVERHEAD_BYTES = 24;
+
+/**
+ * Turns an `emit` value into a Kafka value: strings and Buffers go as they are, `null` is a
+ * tombstone, everything else (objects, arrays, numbers, booleans) becomes JSON.
+ */
+export function serializeValue(topic: string, value: unknown): string | Buffer | null {
+  if (value === null) return null;
+  if (typeof value === 'string' || Buffer.isBuffer(value)) return value;
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.length);
+  if (value === undefined) {
+    throw new KafkaSerializationError(
+      topic,
+      `Cannot emit undefined to Kafka topic "${topic}": use null for a tombstone.`,
+    );
+  }
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value);
+  } catch (error) {
+    throw new KafkaSerializationError(
+      topic,
+      `Cannot serialise the value for Kafka topic "${topic}" to JSON: ${(error as Error).message}`,
+      error,
+    );
+  }
+  if (json === undefined) {
+    throw new KafkaSerializationError(
+      topic,
+      `Cannot serialise a ${typeof value} to JSON for Kafka topic "${topic}".`,
+    );
+  }
+  return json;
+}
+
+/** Builds the single message of an `emit` call. */
+export function buildEmitMessage(
+  topic: string,
+  value: unknown,
+  options: EmitOptions = {},
+): Message {
+  const message: Message = { value: serializeValue(topic, value) };
+  if (options.key !== undefined) message.key = options.key;
+  if (options.headers !== undefined) message.headers = options.headers;
+  if (options.partition !== undefined) message.partition = options.partition;
+  if (options.timestamp !== undefined) message.timestamp = toTimestamp(topic, options.timestamp);
+  return message;
+}
+
+function toTimestamp(topic: string, timestamp: number | string | Date): string {
+  const ms = timestamp instanceof Date ? timestamp.getTime() : Number(timestamp);
+  if (!Number.isSafeInteger(ms) || ms < 0) {
+    throw new KafkaSerializationError(
+      topic,
+      `Invalid timestamp ${String(timestamp)} for Kafka topic "${topic}": use ms since the epoch.`,
+    );
+  }
+  return String(ms);
+}
+
+/**
+ * Checks every message of a call before any of it is queued, so a bad message fails only its
+ * own call and never a shared produce request. Copies the messages: the caller's objects are
+ * neither changed nor reused as identities by the partition tracker.
+ */
+export function prepareMessages(topic: unknown, messages: unknown): PreparedMessages {
+  if (typeof topic !== 'string' || topic.length === 0) {
+    throw new KafkaSerializationError(
+      String(topic),
+      `Invalid Kafka topic ${JSON.stringify(topic) ?? String(topic)}: expected a non-empty string.`,
+    );
+  }
+  if (!Array.isArray(messages)) {
+    throw new KafkaSerializationError(
+      topic,
+      `Invalid messages for Kafka topic "${topic}": expected an array of { key?, value, headers? }.`,
+    );
+  }
+  const prepared: Message[] = new Array(messages.length);
+  let bytes = 0;
+  for (let i = 0; i < messages.length; i++) {
+    const message = messages[i] as Message | null | undefined;
+    const where = `message ${i} for Kafka topic "${topic}"`;
+    if (message === null || typeof message !== 'object') {
+      throw new KafkaSerializationError(topic, `Invalid ${where}: expected an object.`);
+    }
+    const { key, value, partition, headers, timestamp } = message;
+    bytes += RECORD_OVERHEAD_BYTES + sizeOf(value, `value of ${where}`, topic, true);
+    const copy: Message = { value };
+    if (key !== undefined) {
+      bytes += sizeOf(key, `key of ${where}`, topic, false);
+      copy.key = key;
+    }
+    if (partition !== undefined && partition !== null) {
+      if (!Number.isInteger(partition) || partition < 0) {
+        throw new KafkaSerializationError(
+          topic,
+          `Invalid partition ${String(partition)} of ${where}: expected an integer >= 0.`,
+        );
+      }
+      copy.partition = partition;
+    }
+    if (headers !== undefined && headers !== null) {
+      bytes += headersSize(headers, where, topic);
+      copy.headers = headers;
+    }
+    if (timestamp !== undefined && timestamp !== null) copy.timestamp = timestamp;
+    prepared[i] = copy;
+  }
+  return { messages: prepared, bytes };
+}
+
+function sizeOf(data: unknown, what: string, topic: string, isValue: boolean): number {
+  if (data === null) return 0;
+  if (typeof data === 'string') return Buffer.byteLength(data);
+  if (Buffer.isBuffer(data)) return data.length;
+  const hint = isValue
+    ? 'KafkaService.send takes a string, a Buffer or null; JSON.stringify the value or use emit().'
+    : 'Use a string, a Buffer or null.';
+  throw new KafkaSerializationError(
+    topic,
+    `Cannot send the ${what}: it is ${data === undefined ? 'undefined' : `a ${typeof data}`}. ${hint}`,
+  );
+}
+
+function headersSize(headers: unknown, where: string, topic: string): number {
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
+    throw new KafkaSerializationError(
+      topic,
+      `Invalid headers of ${where}: expected an object of string or Buffer values.`,
+    );
+  }
+  let bytes = 0;
+  for (const [name, raw] of Object.entries(headers)) {
+    if (raw === undefined) continue;
+    bytes += Buffer.byteLength(name) + 8;
+    for (const item of Array.isArray(raw) ? raw : [raw]) {
+      if (typeof item !== 'string' && !Buffer.isBuffer(item)) {
+        throw new KafkaSerializationError(
+          topic,
+          `Invalid header "${name}" of ${where}: a header value must be a string or a Buffer, got a ${typeof item}.`,
+        );
+      }
+      bytes += typeof item === 'string' ? Buffer.byteLength(item) : item.length;
+    }
+  }
+  return bytes;
+}
