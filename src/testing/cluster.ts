@@ -178,7 +178,7 @@ class LocalKafkaCluster implements LocalKafka, Reapable {
         for (const id of ids) {
           const exit = this.processes.get(id)?.exit;
           if (exit)
-            return `node ${id} exited (${exit.code !== null ? `code ${exit.code}` : exit.signal}) before it was ready`;
+            return `node ${id} exited (${exit.code !== null ? `code ${exit.code}` : exit.signal}) before answering`;
         }
         return undefined;
       },
@@ -187,7 +187,7 @@ class LocalKafkaCluster implements LocalKafka, Reapable {
       const tails = ids.map(id => this.logTail(id, LOG_TAIL_LINES)).join('\n');
       throw localKafkaError(
         'BROKER_NOT_READY',
-        `The local Kafka ${this.kafkaVersion} broker ${result.reason}`,
+        `The local Kafka ${this.kafkaVersion} broker did not become ready: ${result.reason}`,
         'read the broker log below; raise readinessTimeoutMs on a slow machine, check serverProperties',
         tails,
       );

@@ -57,7 +57,7 @@ export async function waitUntilReady(check: ReadinessCheck): Promise<ReadinessRe
     if (remaining <= 0) {
       return {
         ready: false,
-        reason: `did not answer metadata requests within ${check.timeoutMs} ms (last: ${lastProblem})`,
+        reason: `it did not answer metadata requests within ${check.timeoutMs} ms (last: ${lastProblem})`,
       };
     }
     await new Promise(resolve => setTimeout(resolve, Math.min(POLL_INTERVAL_MS, remaining)));

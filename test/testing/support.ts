@@ -1,0 +1,101 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_KAFKA_VERSION, javaToolCommand } from 'midway-kafka/testing';
+
+/** The Kafka version this run tests (KAFKA_VERSION picks it, as in test/setup). */
+export function kafkaVersion(): string {
+  return process.env.KAFKA_VERSION || DEFAULT_KAFKA_VERSION;
+}
+
+/** Pids of processes whose command line mentions `text` (e.g. a broker's data directory). */
+export function processesMentioning(text: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      const commandLine = readFileSync(join('/proc', entry, 'cmdline'), 'utf8');
+      if (commandLine.includes(text)) pids.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return pids;
+}
+
+export interface ToolRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a Kafka Java tool from the broker's jars, feeding `input` to its stdin. */
+export async function runKafkaTool(
+  mainClass: string,
+  args: string[],
+  input = '',
+  timeoutMs = 60_000,
+): Promise<ToolRun> {
+  const tool = await javaToolCommand(mainClass, args, { kafkaVersion: kafkaVersion() });
+  return new Promise((resolve, reject) => {
+    const child = spawn(tool.command, tool.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('error', reject);
+    child.on('close', code => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input);
+  });
+}
+
+/** A running `midway-kafka-broker` command, started from the TypeScript source. */
+export interface CliRun {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export function startCli(args: string[], env: NodeJS.ProcessEnv = process.env): CliRun {
+  const child = spawn(
+    process.execPath,
+    ['-r', 'ts-node/register/transpile-only', join(__dirname, '../../src/testing/cli.ts'), ...args],
+    { cwd: join(__dirname, '../..'), env, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>(resolve =>
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+/** Resolves with the brokers once the CLI printed its KAFKA_BROKERS line; fails if it exits. */
+export async function brokersLine(cli: CliRun, timeoutMs: number): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let exited = false;
+  cli.exited.then(() => (exited = true));
+  for (;;) {
+    const match = /^KAFKA_BROKERS=(\S+)$/m.exec(cli.stdout());
+    if (match) return match[1].split(',');
+    if (exited) throw new Error(`the CLI exited before it was ready:\n${cli.stderr()}`);
+    if (Date.now() > deadline) {
+      throw new Error(`no KAFKA_BROKERS line within ${timeoutMs} ms:\n${cli.stderr()}`);
+    }
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
+}
+
+/** The data directory the CLI reported on stderr. */
+export function cliDataDir(cli: CliRun): string {
+  const match = /data in (\S+)\)/.exec(cli.stderr());
+  if (!match) throw new Error(`the CLI did not report its data directory:\n${cli.stderr()}`);
+  return match[1];
+}
