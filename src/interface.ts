@@ -6,6 +6,8 @@ import type {
   NextFunction as BaseNextFunction,
 } from '@midwayjs/core';
 import type { ProducerBatchingOptions } from './producer/options';
+import type { RetryPolicy } from './consumer/retry/retry-policy';
+import type { DeserializerOption } from './consumer/deserialize';
 
 /** How a listener's offsets are committed; mirrors kafkajs's `ConsumerRunConfig` names. */
 export interface KafkaListenerRunConfig {
@@ -34,7 +36,34 @@ export interface KafkaListenerOptions {
   runConfig?: KafkaListenerRunConfig;
   /** Consume in this consumer group instead of `kafka.consumerConfig.groupId`. */
   groupId?: string;
+  /** Retries of a failing message, over `kafka.retry`. */
+  retry?: Partial<RetryPolicy>;
+  /** What happens once retries are exhausted, over `kafka.onFailure` (default `'dead-letter'`). */
+  onFailure?: FailurePolicy;
+  /** Where `'dead-letter'` publishes; default `<topic>.DLT`. */
+  deadLetterTopic?: string;
+  /** How `ctx.payload` is made from the message (default `'raw'`: the value Buffer). */
+  deserializer?: DeserializerOption;
 }
+
+/** A message its listener could not handle, after every retry. */
+export interface MessageFailure {
+  readonly listener: string;
+  readonly groupId: string;
+  readonly topic: string;
+  readonly partition: number;
+  readonly message: KafkaMessage;
+  readonly error: unknown;
+  /** How many times the listener was called with the message. */
+  readonly attempts: number;
+}
+
+/**
+ * - `'dead-letter'`: publish the message to its dead-letter topic, then commit it and go on;
+ * - `'stop'`: pause the partition (the message stays uncommitted) and report it; the app keeps running;
+ * - a function: called with the failure; when it resolves the message counts as handled.
+ */
+export type FailurePolicy = 'dead-letter' | 'stop' | ((failure: MessageFailure) => Promise<void>);
 
 /** `kafka` in the Midway configuration. */
 export interface MidwayKafkaConfig extends IConfigurationOptions {
@@ -50,6 +79,12 @@ export interface MidwayKafkaConfig extends IConfigurationOptions {
   shutdownTimeout?: number;
   /** How long start waits for every consumer to join its group, in ms. */
   startTimeout?: number;
+  /** Retries of a failing message, for every listener (each may override). */
+  retry?: Partial<RetryPolicy>;
+  /** What happens once retries are exhausted, for every listener (each may override). */
+  onFailure?: FailurePolicy;
+  /** The dead-letter topic of `topic` when a listener names none (default `${topic}.DLT`). */
+  deadLetterTopic?: (topic: string) => string;
 }
 
 /** The request-scoped context of one Kafka message (`@Inject() ctx`). */

@@ -1,1 +1,2 @@
 export * from './kafka-component-error';
+export * from './handler-errors';

@@ -1,0 +1,39 @@
+import type { KafkaConfig } from 'kafkajs';
+import { KafkaConfigError } from '../errors';
+import type { MidwayKafkaConfig } from '../interface';
+
+/** Checks `kafka.kafkaConfig` before any client is built, naming the bad path and the fix. */
+export function validateKafkaConfig(config: MidwayKafkaConfig | undefined): KafkaConfig {
+  const kafkaConfig = config?.kafkaConfig;
+  if (!kafkaConfig || typeof kafkaConfig !== 'object') {
+    throw new KafkaConfigError(
+      'kafka.kafkaConfig',
+      'it is missing',
+      "Add kafka: { kafkaConfig: { clientId: 'my-app', brokers: ['127.0.0.1:9092'] } } to your config.",
+    );
+  }
+  const { brokers } = kafkaConfig;
+  if (typeof brokers === 'function') return kafkaConfig;
+  if (!Array.isArray(brokers) || brokers.length === 0) {
+    throw new KafkaConfigError(
+      'kafka.kafkaConfig.brokers',
+      'it must be a non-empty array of "host:port" strings',
+      "Set it to e.g. ['127.0.0.1:9092'] (or process.env.KAFKA_BROKERS.split(',')).",
+    );
+  }
+  brokers.forEach((broker, index) => {
+    if (typeof broker !== 'string' || !/^[^:\s]+:\d+$/.test(broker.trim())) {
+      throw new KafkaConfigError(
+        `kafka.kafkaConfig.brokers[${index}]`,
+        `${JSON.stringify(broker)} is not a "host:port" string`,
+        "Write each broker as 'host:port', e.g. '127.0.0.1:9092'.",
+      );
+    }
+  });
+  return kafkaConfig;
+}
+
+/** The configured broker list for messages, or a note when it is computed at run time. */
+export function describeBrokers(kafkaConfig: KafkaConfig): string[] {
+  return Array.isArray(kafkaConfig.brokers) ? kafkaConfig.brokers : ['(brokers from a function)'];
+}

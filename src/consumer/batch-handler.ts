@@ -1,0 +1,78 @@
+import type { EachBatchPayload } from 'kafkajs';
+import type { ILogger } from '@midwayjs/core';
+import type { GroupPlan } from '../listener/plan-groups';
+import type { OffsetCommitter } from './offset-committer';
+import type { DeliveryScope, ListenerRuntime, MessageDispatcher } from './message-dispatcher';
+import type { Consumer } from 'kafkajs';
+
+export interface BatchHandlerDeps {
+  readonly plan: GroupPlan;
+  readonly runtimes: ReadonlyMap<string, readonly ListenerRuntime[]>;
+  readonly dispatcher: MessageDispatcher;
+  readonly committer: OffsetCommitter;
+  readonly consumer: () => Consumer;
+  readonly isStopping: () => boolean;
+  readonly logger: ILogger;
+}
+
+/** How often a long batch asks kafkajs to heartbeat (kafkajs itself throttles to heartbeatInterval). */
+const HEARTBEAT_EVERY_MS = 1000;
+
+/**
+ * kafkajs's `eachBatch` for one group: messages of a partition go through the dispatcher one at a
+ * time, in order. A message is resolved (its position advanced) only once it is done, so a message
+ * that was not finished is fetched again; its offset is committed as offset + 1 only for
+ * auto-commit topics.
+ */
+export function createBatchHandler(
+  deps: BatchHandlerDeps,
+): (payload: EachBatchPayload) => Promise<void> {
+  const { plan, runtimes, dispatcher, committer, logger } = deps;
+  return async ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }) => {
+    const { topic, partition } = batch;
+    const topicPlan = plan.topics.get(topic);
+    const listeners = runtimes.get(topic);
+    if (!topicPlan || !listeners) {
+      logger.warn(
+        `[midway-kafka] group '${plan.groupId}' received ${topic}[${partition}] with no listener; leaving it unread`,
+      );
+      return;
+    }
+    const scope: DeliveryScope = {
+      groupId: plan.groupId,
+      topic,
+      partition,
+      consumer: deps.consumer(),
+      heartbeat,
+      pause,
+      commitOffsets: offset => {
+        const committing = committer.commitExactly(topic, partition, offset);
+        committing.catch(error =>
+          logger.warn(
+            `[midway-kafka] ctx.commitOffsets(${String(offset)}) on ${topic}[${partition}] failed: ${String(error)}`,
+          ),
+        );
+        return committing;
+      },
+      isAborted: () => !isRunning() || isStale() || deps.isStopping(),
+    };
+
+    let lastHeartbeat = Date.now();
+    for (const message of batch.messages) {
+      if (scope.isAborted()) break;
+      const outcome = await dispatcher.deliver(listeners, scope, message);
+      if (outcome !== 'done') break;
+      resolveOffset(message.offset);
+      if (topicPlan.autoCommit) {
+        committer.markDone(topic, partition, message.offset);
+        if (committer.isDue(false)) await committer.commitPending();
+      }
+      if (Date.now() - lastHeartbeat >= HEARTBEAT_EVERY_MS) {
+        lastHeartbeat = Date.now();
+        await heartbeat().catch(() => undefined);
+      }
+    }
+    // On a stop, kafkajs leaves the group right after this returns: commit everything finished now.
+    if (committer.isDue(true) || (deps.isStopping() && !isStale())) await committer.commitPending();
+  };
+}

@@ -1,0 +1,117 @@
+import type { Consumer } from 'kafkajs';
+import type { ILogger } from '@midwayjs/core';
+import { KafkaComponentError } from '../errors';
+
+export interface CommitSchedule {
+  /** Commit at least this often, in ms; null commits whenever a batch ends. */
+  readonly interval: number | null;
+  /** Commit as soon as this many finished messages are pending. */
+  readonly threshold: number | null;
+}
+
+const key = (topic: string, partition: number) => `${partition}:${topic}`;
+
+/**
+ * Commits finished work for one kafkajs consumer. Only offsets of messages whose handlers all
+ * succeeded are marked, always as offset + 1 (the next one to read). Commits run one at a time so
+ * a later offset is never overwritten by an earlier one.
+ */
+export class OffsetCommitter {
+  private pending = new Map<string, { topic: string; partition: number; offset: string }>();
+  private pendingCount = 0;
+  private lastCommit = Date.now();
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly consumer: () => Consumer,
+    private readonly schedule: CommitSchedule,
+    private readonly logger: ILogger,
+  ) {}
+
+  /** Records that `offset` and everything before it on the partition is done. */
+  markDone(topic: string, partition: number, offset: string): void {
+    this.pending.set(key(topic, partition), { topic, partition, offset: nextOffset(offset) });
+    this.pendingCount++;
+  }
+
+  /** True when the threshold or interval says finished work should be committed now. */
+  isDue(batchEnded: boolean): boolean {
+    if (this.pending.size === 0) return false;
+    const { interval, threshold } = this.schedule;
+    if (threshold !== null && this.pendingCount >= threshold) return true;
+    if (interval === null) return batchEnded;
+    return Date.now() - this.lastCommit >= interval;
+  }
+
+  /** Commits everything marked so far. A failure is logged and the offsets stay pending. */
+  commitPending(): Promise<void> {
+    const run = async () => {
+      if (this.pending.size === 0) return;
+      const offsets = [...this.pending.values()];
+      this.pending = new Map();
+      this.pendingCount = 0;
+      try {
+        await this.consumer().commitOffsets(offsets);
+        this.lastCommit = Date.now();
+      } catch (error) {
+        // Keep what was not committed unless a newer offset was marked meanwhile.
+        for (const entry of offsets) {
+          const k = key(entry.topic, entry.partition);
+          if (!this.pending.has(k)) this.pending.set(k, entry);
+        }
+        this.logger.warn(
+          `[midway-kafka] committing offsets failed, will retry with the next commit: ${describe(offsets)}: ${String(error)}`,
+        );
+      }
+    };
+    this.chain = this.chain.then(run, run);
+    return this.chain;
+  }
+
+  /** Forgets pending offsets of partitions this member no longer owns after a rebalance. */
+  retainOnly(assignment: Record<string, number[]>): void {
+    for (const [k, entry] of this.pending) {
+      if (!assignment[entry.topic]?.includes(entry.partition)) this.pending.delete(k);
+    }
+  }
+
+  /** `ctx.commitOffsets(offset)`: commits exactly `offset` (the next to read) for one partition now. */
+  commitExactly(topic: string, partition: number, offset: string | number | bigint): Promise<void> {
+    const normalized = normalizeOffset(offset);
+    if (normalized === null) {
+      return Promise.reject(
+        new KafkaComponentError(
+          'LISTENER_INVALID',
+          `ctx.commitOffsets(${String(offset)}) on ${topic}[${partition}]: the offset must be a whole number >= 0, ` +
+            'as a string, number or bigint (e.g. ctx.commitOffsets(BigInt(message.offset) + 1n) to move past the message).',
+        ),
+      );
+    }
+    const run = () => this.consumer().commitOffsets([{ topic, partition, offset: normalized }]);
+    const result = this.chain.then(run, run);
+    this.chain = result.catch(() => undefined);
+    return result;
+  }
+
+  /** Waits for commits already started. */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+}
+
+function nextOffset(offset: string): string {
+  return (BigInt(offset) + 1n).toString();
+}
+
+function normalizeOffset(offset: string | number | bigint): string | null {
+  try {
+    const value = BigInt(offset);
+    return value >= 0n ? value.toString() : null;
+  } catch {
+    return null;
+  }
+}
+
+function describe(offsets: { topic: string; partition: number; offset: string }[]): string {
+  return offsets.map(o => `${o.topic}[${o.partition}]@${o.offset}`).join(', ');
+}

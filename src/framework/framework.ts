@@ -1,0 +1,187 @@
+import { BaseFramework, Framework, MidwayFrameworkType, type ILogger } from '@midwayjs/core';
+import type { Consumer, Kafka } from 'kafkajs';
+import { createKafkaClient } from '../client/create-kafka';
+import { KAFKA_LOGGER_NAME } from '../config/defaults';
+import { describeBrokers, validateKafkaConfig } from '../config/validate-kafka-config';
+import { DeadLetterPublisher } from '../consumer/dead-letter';
+import { GroupConsumer } from '../consumer/group-consumer';
+import type { ConsumerState, ConsumerStatusEvent } from '../consumer/consumer-status';
+import { MessageDispatcher, type ListenerRuntime } from '../consumer/message-dispatcher';
+import { KafkaComponentError } from '../errors';
+import type { Application, Context, MessageFailure, MidwayKafkaConfig } from '../interface';
+import { discoverListeners } from '../listener/discover-listeners';
+import { planGroups, type GroupPlan } from '../listener/plan-groups';
+import { createListenerRuntime, type MiddlewareHost } from './listener-runtime';
+import { contextLogFormat } from './context-log-format';
+import { Subscribers } from './subscribers';
+
+/**
+ * The Midway framework for Kafka: finds every `@KafkaListener`, runs one kafkajs consumer per
+ * consumer group, and puts Midway's request context, guards, middleware and filters around each message.
+ */
+@Framework()
+export class MidwayKafkaFramework extends BaseFramework<Application, Context, MidwayKafkaConfig> {
+  private kafka: Kafka | undefined;
+  private groups: GroupConsumer[] = [];
+  private deadLetter: DeadLetterPublisher | undefined;
+  private stopped: Promise<void> | undefined;
+  private kafkaLogger!: ILogger;
+  private readonly statusSubscribers = new Subscribers<ConsumerStatusEvent>();
+  private readonly stoppedPartitionSubscribers = new Subscribers<MessageFailure>();
+
+  configure(): MidwayKafkaConfig {
+    return this.configService.getConfiguration('kafka') ?? {};
+  }
+
+  getFrameworkType(): MidwayFrameworkType {
+    return MidwayFrameworkType.MS_KAFKA;
+  }
+
+  override getFrameworkName(): string {
+    return 'midway:kafka';
+  }
+
+  async applicationInitialize(): Promise<void> {
+    // Midway fills the application object with its standard methods (createAnonymousContext …).
+    this.app = {} as Application;
+    this.defineApplicationProperties();
+    this.contextLoggerFormat ??= contextLogFormat;
+    this.kafkaLogger = this.loggerService.getLogger(KAFKA_LOGGER_NAME) ?? this.logger;
+  }
+
+  async run(): Promise<void> {
+    const listeners = discoverListeners(this.applicationContext);
+    if (listeners.length === 0) return;
+    const config = this.configurationOptions;
+    const kafkaConfig = validateKafkaConfig(config);
+    const plans = planGroups(listeners, config);
+    const kafka = createKafkaClient(kafkaConfig, this.kafkaLogger);
+    this.kafka = kafka;
+    this.deadLetter = new DeadLetterPublisher(() => kafka);
+    const dispatcher = new MessageDispatcher({
+      app: this.app,
+      deadLetter: this.deadLetter,
+      logger: this.kafkaLogger,
+      onPartitionStopped: failure => this.stoppedPartitionSubscribers.emit(failure),
+    });
+    for (const plan of plans) {
+      this.groups.push(
+        new GroupConsumer({
+          kafka,
+          brokers: describeBrokers(kafkaConfig),
+          plan,
+          runtimes: await this.createRuntimes(plan),
+          dispatcher,
+          logger: this.kafkaLogger,
+          startTimeout: config.startTimeout ?? 60_000,
+          shutdownTimeout: config.shutdownTimeout ?? 30_000,
+          onStatus: event => this.reportStatus(event),
+        }),
+      );
+    }
+    const results = await Promise.allSettled(this.groups.map(group => group.start()));
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) {
+      await this.stopConsumers();
+      throw failure.reason;
+    }
+    this.kafkaLogger.info(
+      `[midway-kafka] consuming: ${plans.map(p => `group '${p.groupId}' ← ${[...p.topics.keys()].join(', ')}`).join('; ')}`,
+    );
+  }
+
+  protected override async beforeStop(): Promise<void> {
+    await this.stopConsumers();
+  }
+
+  /** The raw kafkajs client the consumers use (undefined when the app has no listener). */
+  getKafka(): Kafka | undefined {
+    return this.kafka;
+  }
+
+  /** The raw kafkajs consumer of a group (the default group when omitted). */
+  getConsumer(groupId?: string): Consumer {
+    return this.group(groupId).consumer;
+  }
+
+  /** The state of every group's consumer. */
+  getStatus(): Record<string, ConsumerState> {
+    return Object.fromEntries(this.groups.map(g => [g.groupId, g.status]));
+  }
+
+  /** Calls `listener` on every state change (joined, rebalancing, crashed, stopped …); returns an unsubscribe function. */
+  onStatus(listener: (event: ConsumerStatusEvent) => void): () => void {
+    return this.statusSubscribers.add(listener);
+  }
+
+  /** Calls `listener` when the `'stop'` failure policy paused a partition. */
+  onPartitionStopped(listener: (failure: MessageFailure) => void): () => void {
+    return this.stoppedPartitionSubscribers.add(listener);
+  }
+
+  /** Resumes a partition paused by the `'stop'` failure policy; its failed message is delivered again. */
+  resumePartition(topic: string, partition: number, groupId?: string): void {
+    this.group(groupId).resume(topic, partition);
+  }
+
+  private group(groupId: string | undefined): GroupConsumer {
+    const id =
+      groupId ?? this.configurationOptions.consumerConfig?.groupId ?? this.groups[0]?.groupId;
+    const group = this.groups.find(g => g.groupId === id);
+    if (!group) {
+      throw new KafkaComponentError(
+        'NOT_CONNECTED',
+        `No consumer runs for group '${String(id)}'. Groups running: ${this.groups.map(g => g.groupId).join(', ') || 'none'}.`,
+      );
+    }
+    return group;
+  }
+
+  private async createRuntimes(plan: GroupPlan): Promise<Map<string, ListenerRuntime[]>> {
+    const host: MiddlewareHost = {
+      applyMiddleware: last => this.applyMiddleware(last),
+      runGuard: (ctx, target, method) => this.runGuard(ctx, target, method),
+    };
+    const runtimes = new Map<string, ListenerRuntime[]>();
+    for (const topic of plan.topics.values()) {
+      runtimes.set(
+        topic.topic,
+        await Promise.all(topic.listeners.map(l => createListenerRuntime(host, l))),
+      );
+    }
+    return runtimes;
+  }
+
+  private stopConsumers(): Promise<void> {
+    this.stopped ??= (async () => {
+      const results = await Promise.allSettled(this.groups.map(group => group.stop()));
+      await this.deadLetter
+        ?.close()
+        .catch(error =>
+          this.kafkaLogger.warn(
+            `[midway-kafka] closing the dead-letter producer failed: ${String(error)}`,
+          ),
+        );
+      for (const result of results) {
+        if (result.status === 'rejected')
+          this.kafkaLogger.error('[midway-kafka] a consumer did not stop cleanly:', result.reason);
+      }
+    })();
+    return this.stopped;
+  }
+
+  private reportStatus(event: ConsumerStatusEvent): void {
+    const detail = event.detail ? ` (${event.detail})` : '';
+    const assignment = event.assignment
+      ? ` ${
+          Object.entries(event.assignment)
+            .map(([topic, partitions]) => `${topic}[${partitions.join(',')}]`)
+            .join(' ') || '(no partitions)'
+        }`
+      : '';
+    const line = `[midway-kafka] group '${event.groupId}' ${event.state}${assignment}${detail}`;
+    if (event.state === 'crashed') this.kafkaLogger.error(line, event.error);
+    else this.kafkaLogger.info(line);
+    this.statusSubscribers.emit(event);
+  }
+}
