@@ -9,7 +9,7 @@ import type { ResolvedOptions } from './options';
 import { assertPortFree, freePorts, LOCALHOST } from './ports';
 import { waitUntilReady } from './readiness';
 import { register, unregister, type Reapable } from './reaper';
-import { runCommand, tailLines } from './run-command';
+import { headLines, runCommand, tailLines } from './run-command';
 import { renderProperties, serverProperties, type NodeLayout } from './server-properties';
 
 /** A running local Kafka cluster, as returned by `startKafka`. */
@@ -126,7 +126,8 @@ class LocalKafkaCluster implements LocalKafka, Reapable {
             'STORAGE_FORMAT_FAILED',
             `Formatting the KRaft storage of node ${node.id} failed (exit ${result.code ?? 'timeout'})`,
             'check the serverProperties you passed (the output below names the bad setting)',
-            tailLines(`${result.stdout}\n${result.stderr}`, LOG_TAIL_LINES),
+            // A Java stack trace names the cause at its top, so show the head of the output.
+            headLines(`${result.stdout}\n${result.stderr}`, LOG_TAIL_LINES),
           );
         }
       }),

@@ -61,3 +61,12 @@ export function tailLines(text: string, count: number): string {
   const lines = text.split(/\r?\n/).filter(line => line.trim() !== '');
   return lines.slice(-count).join('\n');
 }
+
+/** The first `count` non-empty lines of a text. */
+export function headLines(text: string, count: number): string {
+  return text
+    .split(/\r?\n/)
+    .filter(line => line.trim() !== '')
+    .slice(0, count)
+    .join('\n');
+}
