@@ -1,9 +1,9 @@
 import type { EachBatchPayload } from 'kafkajs';
 import type { ILogger } from '@midwayjs/core';
 import type { GroupPlan } from '../listener/plan-groups';
-import type { OffsetCommitter } from './offset-committer';
+import type { CommitFn, OffsetCommitter } from './offset-committer';
 import type { DeliveryScope, ListenerRuntime, MessageDispatcher } from './message-dispatcher';
-import type { Consumer } from 'kafkajs';
+import type { Consumer, Offsets, TopicPartitionOffset } from 'kafkajs';
 
 export interface BatchHandlerDeps {
   readonly plan: GroupPlan;
@@ -28,8 +28,18 @@ export function createBatchHandler(
   deps: BatchHandlerDeps,
 ): (payload: EachBatchPayload) => Promise<void> {
   const { plan, runtimes, dispatcher, committer, logger } = deps;
-  return async ({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }) => {
+  return async ({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+    pause,
+    commitOffsetsIfNecessary,
+  }) => {
     const { topic, partition } = batch;
+    // Unlike consumer.commitOffsets, the batch's commit still works while kafkajs is stopping.
+    const commit: CommitFn = offsets => commitOffsetsIfNecessary(asTopics(offsets));
     const topicPlan = plan.topics.get(topic);
     const listeners = runtimes.get(topic);
     if (!topicPlan || !listeners) {
@@ -46,7 +56,7 @@ export function createBatchHandler(
       heartbeat,
       pause,
       commitOffsets: offset => {
-        const committing = committer.commitExactly(topic, partition, offset);
+        const committing = committer.commitExactly(topic, partition, offset, commit);
         committing.catch(error =>
           logger.warn(
             `[midway-kafka] ctx.commitOffsets(${String(offset)}) on ${topic}[${partition}] failed: ${String(error)}`,
@@ -65,7 +75,7 @@ export function createBatchHandler(
       resolveOffset(message.offset);
       if (topicPlan.autoCommit) {
         committer.markDone(topic, partition, message.offset);
-        if (committer.isDue(false)) await committer.commitPending();
+        if (committer.isDue(false)) await committer.commitPending(commit);
       }
       if (Date.now() - lastHeartbeat >= HEARTBEAT_EVERY_MS) {
         lastHeartbeat = Date.now();
@@ -73,6 +83,15 @@ export function createBatchHandler(
       }
     }
     // On a stop, kafkajs leaves the group right after this returns: commit everything finished now.
-    if (committer.isDue(true) || (deps.isStopping() && !isStale())) await committer.commitPending();
+    if (committer.isDue(true) || (deps.isStopping() && !isStale()))
+      await committer.commitPending(commit);
   };
+}
+
+function asTopics(offsets: TopicPartitionOffset[]): Offsets {
+  const byTopic = new Map<string, { partition: number; offset: string }[]>();
+  for (const { topic, partition, offset } of offsets) {
+    byTopic.set(topic, [...(byTopic.get(topic) ?? []), { partition, offset }]);
+  }
+  return { topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })) };
 }

@@ -5,7 +5,7 @@ import type { GroupPlan } from '../listener/plan-groups';
 import { createBatchHandler } from './batch-handler';
 import type { ConsumerState, ConsumerStatusEvent } from './consumer-status';
 import type { ListenerRuntime, MessageDispatcher } from './message-dispatcher';
-import { OffsetCommitter } from './offset-committer';
+import { commitThroughConsumer, OffsetCommitter } from './offset-committer';
 import { pinStartOffsets } from './pin-start-offsets';
 import { subscribeWhenReady } from './subscribe';
 
@@ -44,7 +44,7 @@ export class GroupConsumer {
   constructor(private readonly deps: GroupConsumerDeps) {
     const { plan } = deps;
     this.committer = new OffsetCommitter(
-      () => this.consumer,
+      commitThroughConsumer(() => this.consumer),
       { interval: plan.autoCommitInterval, threshold: plan.autoCommitThreshold },
       deps.logger,
     );

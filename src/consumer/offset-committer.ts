@@ -1,4 +1,4 @@
-import type { Consumer } from 'kafkajs';
+import type { Consumer, TopicPartitionOffset } from 'kafkajs';
 import type { ILogger } from '@midwayjs/core';
 import { KafkaComponentError } from '../errors';
 
@@ -10,6 +10,18 @@ export interface CommitSchedule {
 }
 
 const key = (topic: string, partition: number) => `${partition}:${topic}`;
+
+/** Sends one OffsetCommit request. */
+export type CommitFn = (offsets: TopicPartitionOffset[]) => Promise<void>;
+
+/**
+ * Commits through kafkajs's consumer. Note that kafkajs silently drops these once the consumer is
+ * stopping, so commits made during a batch go through the batch's own commit function instead.
+ */
+export const commitThroughConsumer =
+  (consumer: () => Consumer): CommitFn =>
+  offsets =>
+    consumer().commitOffsets(offsets);
 
 /**
  * Commits finished work for one kafkajs consumer. Only offsets of messages whose handlers all
@@ -23,7 +35,7 @@ export class OffsetCommitter {
   private chain: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly consumer: () => Consumer,
+    private readonly defaultCommit: CommitFn,
     private readonly schedule: CommitSchedule,
     private readonly logger: ILogger,
   ) {}
@@ -44,14 +56,14 @@ export class OffsetCommitter {
   }
 
   /** Commits everything marked so far. A failure is logged and the offsets stay pending. */
-  commitPending(): Promise<void> {
+  commitPending(via: CommitFn = this.defaultCommit): Promise<void> {
     const run = async () => {
       if (this.pending.size === 0) return;
       const offsets = [...this.pending.values()];
       this.pending = new Map();
       this.pendingCount = 0;
       try {
-        await this.consumer().commitOffsets(offsets);
+        await via(offsets);
         this.lastCommit = Date.now();
       } catch (error) {
         // Keep what was not committed unless a newer offset was marked meanwhile.
@@ -76,7 +88,12 @@ export class OffsetCommitter {
   }
 
   /** `ctx.commitOffsets(offset)`: commits exactly `offset` (the next to read) for one partition now. */
-  commitExactly(topic: string, partition: number, offset: string | number | bigint): Promise<void> {
+  commitExactly(
+    topic: string,
+    partition: number,
+    offset: string | number | bigint,
+    via: CommitFn = this.defaultCommit,
+  ): Promise<void> {
     const normalized = normalizeOffset(offset);
     if (normalized === null) {
       return Promise.reject(
@@ -87,7 +104,7 @@ export class OffsetCommitter {
         ),
       );
     }
-    const run = () => this.consumer().commitOffsets([{ topic, partition, offset: normalized }]);
+    const run = () => via([{ topic, partition, offset: normalized }]);
     const result = this.chain.then(run, run);
     this.chain = result.catch(() => undefined);
     return result;

@@ -48,6 +48,20 @@ export async function createTopic(
   return topic;
 }
 
+/** Creates the topic `topic` (a name from uniqueName) and waits for its leaders. */
+export async function createTopicNamed(
+  topic: string,
+  numPartitions = 1,
+  replicationFactor = 1,
+): Promise<void> {
+  await withAdmin(admin =>
+    admin.createTopics({
+      topics: [{ topic, numPartitions, replicationFactor }],
+      waitForLeaders: true,
+    }),
+  );
+}
+
 export interface TestMessage {
   key?: string | null;
   value: string | Buffer | null;
