@@ -64,7 +64,10 @@ describe('clear errors of the local broker helper', () => {
 
   it('the command reports a too old java found on PATH and exits 1', async () => {
     const java11 = fakeCommand('java', 'openjdk version "11.0.22" 2024-01-16');
-    const env = { ...process.env, PATH: `${join(java11, '..')}:${process.env.PATH}` };
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PATH: `${join(java11, '..')}:${process.env.PATH}`,
+    };
     delete env.JAVA_HOME;
     const cli = startCli([], env);
     expect((await cli.exited).code).toBe(1);
