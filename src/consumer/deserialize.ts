@@ -28,20 +28,27 @@ export function resolveDeserializer(
   return builtIn;
 }
 
-/** Decodes `message`, turning any failure into a non-retriable error that names where it happened. */
-export async function decode(
+/**
+ * Decodes `message`, turning any failure into a non-retriable error that names where it happened.
+ * Synchronous deserializers stay synchronous: no promise per message on the hot path.
+ */
+export function decode(
   deserializer: Deserializer,
   message: KafkaMessage,
   topic: string,
   partition: number,
-): Promise<unknown> {
-  try {
-    return await deserializer(message);
-  } catch (error) {
+): unknown {
+  const fail = (error: unknown): never => {
     const reason = error instanceof Error ? error.message : String(error);
     throw new KafkaDeserializationError(
       `Could not deserialize the message at ${topic}[${partition}]@${message.offset}: ${reason}`,
       { cause: error },
     );
+  };
+  try {
+    const payload = deserializer(message);
+    return payload instanceof Promise ? payload.catch(fail) : payload;
+  } catch (error) {
+    return fail(error);
   }
 }

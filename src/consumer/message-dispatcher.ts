@@ -62,7 +62,8 @@ export class MessageDispatcher {
   ): Promise<DeliveryOutcome> {
     let payload: unknown;
     try {
-      payload = await decode(listener.deserializer, message, scope.topic, scope.partition);
+      payload = decode(listener.deserializer, message, scope.topic, scope.partition);
+      if (payload instanceof Promise) payload = await payload;
     } catch (error) {
       this.logFailure(listener, scope, message, error, 0, 'not deserializable');
       return this.exhausted(listener, scope, message, error, 0);

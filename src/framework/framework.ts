@@ -1,4 +1,12 @@
-import { BaseFramework, Framework, MidwayFrameworkType, type ILogger } from '@midwayjs/core';
+import {
+  BaseFramework,
+  Framework,
+  getClassMetadata,
+  getPropertyMetadata,
+  GUARD_KEY,
+  MidwayFrameworkType,
+  type ILogger,
+} from '@midwayjs/core';
 import type { Consumer, Kafka } from 'kafkajs';
 import { createKafkaClient } from '../client/create-kafka';
 import { KAFKA_LOGGER_NAME } from '../config/defaults';
@@ -14,6 +22,7 @@ import { planGroups, type GroupPlan } from '../listener/plan-groups';
 import { createListenerRuntime, type MiddlewareHost } from './listener-runtime';
 import { contextLogFormat } from './context-log-format';
 import { Subscribers } from './subscribers';
+import { contextIsMocked, middlewareOrFiltersRegistered } from './chain-usage';
 
 /**
  * The Midway framework for Kafka: finds every `@KafkaListener`, runs one kafkajs consumer per
@@ -58,6 +67,12 @@ export class MidwayKafkaFramework extends BaseFramework<Application, Context, Mi
     const kafka = createKafkaClient(kafkaConfig, this.kafkaLogger);
     this.kafka = kafka;
     this.deadLetter = new DeadLetterPublisher(() => kafka);
+    // Read before the first applyMiddleware call, which adds Midway's own entry to the list.
+    const chainConfigured = middlewareOrFiltersRegistered(
+      this.getMiddleware(),
+      this.filterManager,
+      this.configService.getConfiguration('asyncContextManager.enable') === true,
+    );
     const dispatcher = new MessageDispatcher({
       app: this.app,
       deadLetter: this.deadLetter,
@@ -70,7 +85,7 @@ export class MidwayKafkaFramework extends BaseFramework<Application, Context, Mi
           kafka,
           brokers: describeBrokers(kafkaConfig),
           plan,
-          runtimes: await this.createRuntimes(plan),
+          runtimes: await this.createRuntimes(plan, chainConfigured),
           dispatcher,
           logger: this.kafkaLogger,
           startTimeout: config.startTimeout ?? 60_000,
@@ -137,10 +152,27 @@ export class MidwayKafkaFramework extends BaseFramework<Application, Context, Mi
     return group;
   }
 
-  private async createRuntimes(plan: GroupPlan): Promise<Map<string, ListenerRuntime[]>> {
+  private async createRuntimes(
+    plan: GroupPlan,
+    chainConfigured: boolean,
+  ): Promise<Map<string, ListenerRuntime[]>> {
+    const declaredGuards = new Map<string, boolean>();
     const host: MiddlewareHost = {
       applyMiddleware: last => this.applyMiddleware(last),
       runGuard: (ctx, target, method) => this.runGuard(ctx, target, method),
+      // Class and method guards are fixed at load time; global ones may be added by onReady code.
+      hasGuards: (target, method) => {
+        const key = `${target.name}.${method}`;
+        let declared = declaredGuards.get(key);
+        if (declared === undefined) {
+          declared =
+            getClassMetadata(GUARD_KEY, target) !== undefined ||
+            getPropertyMetadata(GUARD_KEY, target, method) !== undefined;
+          declaredGuards.set(key, declared);
+        }
+        return declared || this.guardManager.length > 0;
+      },
+      needsChain: () => chainConfigured || contextIsMocked(this.mockService),
     };
     const runtimes = new Map<string, ListenerRuntime[]>();
     for (const topic of plan.topics.values()) {

@@ -4,31 +4,39 @@ import type { PlannedListener } from '../listener/plan-groups';
 import { resolveDeserializer } from '../consumer/deserialize';
 import type { ListenerRuntime } from '../consumer/message-dispatcher';
 
+type Invoke = (ctx: IMidwayKafkaContext) => Promise<unknown>;
+
 /** What a listener needs from the framework: Midway's middleware chain (with filters) and guards. */
 export interface MiddlewareHost {
-  applyMiddleware(
-    last: (ctx: IMidwayKafkaContext) => Promise<unknown>,
-  ): Promise<(ctx: IMidwayKafkaContext) => Promise<unknown>>;
+  applyMiddleware(last: Invoke): Promise<Invoke>;
   runGuard(
     ctx: IMidwayKafkaContext,
     target: PlannedListener['target'],
     method: string,
   ): Promise<boolean>;
+  /** True when a global, class or method guard applies to the listener. */
+  hasGuards(target: PlannedListener['target'], method: string): boolean;
+  /**
+   * True when a message must go through Midway's composed chain: middleware or filters are
+   * registered, the async context manager is on, or a test mocks the context.
+   */
+  needsChain(): boolean;
 }
 
 type Handler = (this: object, message: unknown, ctx: IMidwayKafkaContext) => unknown;
 
 /**
- * Composes the middleware chain once per listener; per message it runs the guards, takes the class
- * instance from the request container (so `@Inject() ctx` works) and calls `method(message, ctx)`.
+ * Per message: guards, the class instance from the request container (so `@Inject() ctx` works),
+ * then `method(message, ctx)`, inside Midway's middleware chain. The chain is composed once, and
+ * skipped when nothing is registered on it, since it then only adds cost.
  */
 export async function createListenerRuntime(
   host: MiddlewareHost,
   plan: PlannedListener,
 ): Promise<ListenerRuntime> {
   const { target, propertyKey } = plan;
-  const call = await host.applyMiddleware(async ctx => {
-    if (!(await host.runGuard(ctx, target, propertyKey))) {
+  const handle: Invoke = async ctx => {
+    if (host.hasGuards(target, propertyKey) && !(await host.runGuard(ctx, target, propertyKey))) {
       throw new MidwayInvokeForbiddenError(propertyKey, target);
     }
     const instance = (await ctx.requestContext.getAsync(target)) as Record<string, unknown>;
@@ -37,10 +45,15 @@ export async function createListenerRuntime(
       throw new TypeError(`${plan.id} is not a method; @KafkaListener must decorate a method.`);
     }
     return (method as Handler).call(instance, ctx.message, ctx);
-  });
+  };
+  let chained: Promise<Invoke> | undefined;
   return {
     plan,
     deserializer: resolveDeserializer(plan.options.deserializer, `@KafkaListener on ${plan.id}`),
-    invoke: ctx => call(ctx),
+    invoke: ctx => {
+      if (!host.needsChain()) return handle(ctx);
+      chained ??= host.applyMiddleware(handle);
+      return chained.then(call => call(ctx));
+    },
   };
 }

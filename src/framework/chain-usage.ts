@@ -1,0 +1,32 @@
+/**
+ * Whether a message must go through Midway's composed middleware chain. The chain costs several
+ * microseconds per message even when empty, so it is skipped when nothing is registered on it.
+ * These read Midway 3's managers; each check errs towards using the chain.
+ */
+
+interface FilterLists {
+  errFilterList?: unknown[];
+  successFilterList?: unknown[];
+}
+
+export function middlewareOrFiltersRegistered(
+  middleware: { length: number },
+  filterManager: unknown,
+  asyncContextManagerEnabled: boolean,
+): boolean {
+  const filters = filterManager as FilterLists;
+  const filterCount =
+    (filters.errFilterList?.length ?? 1) + (filters.successFilterList?.length ?? 1);
+  return middleware.length > 0 || filterCount > 0 || asyncContextManagerEnabled;
+}
+
+interface MockLists {
+  simulatorList?: unknown[];
+  getContextMocksSize?(): number;
+}
+
+/** True while a test has registered context mocks or simulators (`@midwayjs/mock`). */
+export function contextIsMocked(mockService: unknown): boolean {
+  const mocks = mockService as MockLists;
+  return (mocks.simulatorList?.length ?? 0) > 0 || (mocks.getContextMocksSize?.() ?? 0) > 0;
+}
