@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { localKafkaError } from './errors';
@@ -85,6 +85,7 @@ export async function resolveKafkaClasspath(
   );
   const classpath = existsSync(outputFile) ? readFileSync(outputFile, 'utf8').trim() : '';
   if (result.code !== 0 || classpath === '') {
+    rmSync(outputFile, { force: true });
     throw localKafkaError(
       'ARTIFACTS_UNRESOLVABLE',
       `Maven could not resolve the jars of Kafka ${kafkaVersion} (org.apache.kafka:kafka_2.13 and kafka-tools)`,
