@@ -79,6 +79,12 @@ export interface MidwayKafkaConfig extends IConfigurationOptions {
   shutdownTimeout?: number;
   /** How long start waits for every consumer to join its group, in ms. */
   startTimeout?: number;
+  /**
+   * The longest one `KafkaService` send may take, kafkajs retries included, in ms (default
+   * 120000, like Java's `delivery.timeout.ms`). After it the call rejects and the producer is
+   * replaced, so a dead connection can never hang a send.
+   */
+  sendTimeout?: number;
   /** Retries of a failing message, for every listener (each may override). */
   retry?: Partial<RetryPolicy>;
   /** What happens once retries are exhausted, for every listener (each may override). */
