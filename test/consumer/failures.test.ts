@@ -1,0 +1,138 @@
+import type { IHeaders, KafkaMessage } from 'kafkajs';
+import {
+  DLT_HEADERS,
+  type Application,
+  type ConsumerStatusEvent,
+  type MidwayKafkaFramework,
+} from 'midway-kafka';
+import {
+  committedOffsets,
+  createTopicNamed,
+  produce,
+  testKafka,
+  uniqueName,
+  waitFor,
+  withAdmin,
+} from '../helpers/kafka';
+import { fixture, startApp, stopApp } from '../helpers/app';
+import { customFailures, handled, names } from './fixtures/failures/src/names';
+
+/** Reads `count` messages of a topic from the beginning with a throwaway group. */
+async function readTopic(topic: string, count: number): Promise<KafkaMessage[]> {
+  const consumer = testKafka().consumer({ groupId: uniqueName('reader'), maxWaitTimeInMs: 200 });
+  const messages: KafkaMessage[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void messages.push(message) });
+    await waitFor(() => messages.length >= count, `${count} message(s) on ${topic}`);
+  } finally {
+    await consumer.disconnect();
+  }
+  return messages;
+}
+
+const header = (headers: IHeaders | undefined, name: string) => headers?.[name]?.toString();
+const handledOn = (topic: string) => handled.filter(h => h.topic === topic);
+
+describe('failure handling: retries, dead letters, poison messages', () => {
+  const groupId = uniqueName('failures');
+  let app: Application;
+  const statuses: ConsumerStatusEvent[] = [];
+
+  beforeAll(async () => {
+    for (const topic of Object.values(names)) await createTopicNamed(topic, 1);
+    app = await startApp(fixture(__dirname, 'failures'), {
+      consumerConfig: { groupId, sessionTimeout: 6000, heartbeatInterval: 1000 },
+    });
+    (app.getFramework() as unknown as MidwayKafkaFramework).onStatus(event => statuses.push(event));
+  });
+  afterAll(() => stopApp(app));
+
+  it('one poison message among 1,000: 999 handled, 1 dead-lettered with its failure headers, the partition never stalls', async () => {
+    const values = Array.from({ length: 1000 }, (_, i) => (i === 500 ? 'poison' : `ok-${i}`));
+    await produce(
+      names.poison,
+      values.map((value, i) => ({ value, key: `key-${i}`, headers: { trace: `t-${i}` } })),
+    );
+    await waitFor(() => handledOn(names.poison).length === 999, '999 handled messages', 60_000);
+    expect(handledOn(names.poison).map(h => h.value)).toEqual(values.filter(v => v !== 'poison'));
+    await waitFor(
+      async () => (await committedOffsets(groupId, names.poison)).get(0) === 1000,
+      'offset 1000 committed',
+    );
+
+    const [dead] = await readTopic(`${names.poison}.DLT`, 1);
+    expect(dead.value?.toString()).toBe('poison');
+    expect(dead.key?.toString()).toBe('key-500');
+    expect(header(dead.headers, 'trace')).toBe('t-500');
+    expect(header(dead.headers, DLT_HEADERS.originalTopic)).toBe(names.poison);
+    expect(header(dead.headers, DLT_HEADERS.originalPartition)).toBe('0');
+    expect(header(dead.headers, DLT_HEADERS.originalOffset)).toBe('500');
+    expect(header(dead.headers, DLT_HEADERS.originalConsumerGroup)).toBe(groupId);
+    expect(header(dead.headers, DLT_HEADERS.exceptionFqcn)).toBe('TypeError');
+    expect(header(dead.headers, DLT_HEADERS.exceptionMessage)).toBe('cannot handle poison');
+    expect(header(dead.headers, DLT_HEADERS.attempts)).toBe('3');
+    expect(header(dead.headers, DLT_HEADERS.listener)).toBe('FailuresConsumer.onPoison');
+  });
+
+  it('keeps the original timestamp on the dead-lettered copy', async () => {
+    const [original] = await readTopic(names.poison, 501).then(all =>
+      all.filter(m => m.value?.toString() === 'poison'),
+    );
+    const [dead] = await readTopic(`${names.poison}.DLT`, 1);
+    expect(dead.timestamp).toBe(original.timestamp);
+    expect(header(dead.headers, DLT_HEADERS.originalTimestamp)).toBe(original.timestamp);
+  });
+
+  it('a non-retriable error skips the remaining attempts and goes to the configured dead-letter topic', async () => {
+    await produce(names.nonRetriable, [{ value: 'bad' }, { value: 'good' }]);
+    await waitFor(() => handledOn(names.nonRetriable).length === 1, 'the good message');
+    const [dead] = await readTopic(names.customDlt, 1);
+    expect(dead.value?.toString()).toBe('bad');
+    expect(header(dead.headers, DLT_HEADERS.attempts)).toBe('1');
+    expect(header(dead.headers, DLT_HEADERS.exceptionFqcn)).toBe('KafkaNonRetriableError');
+  });
+
+  it('a retriable error is retried past the attempt limit and never dead-lettered', async () => {
+    await produce(names.retriable, [{ value: 'flaky-db' }]);
+    await waitFor(() => handledOn(names.retriable).length === 1, 'success on the fifth call');
+    expect(handledOn(names.retriable)[0].attempt).toBe(5);
+    await waitFor(
+      async () => (await committedOffsets(groupId, names.retriable)).get(0) === 1,
+      'offset 1 committed',
+    );
+    const topics = await withAdmin(admin => admin.listTopics());
+    expect(topics).not.toContain(`${names.retriable}.DLT`);
+  });
+
+  it('a message the deserializer cannot decode never reaches the handler and is dead-lettered', async () => {
+    await produce(names.json, [{ value: '{"id": 1' }, { value: '{"id": 2, "total": 9.5}' }]);
+    await waitFor(() => handledOn(names.json).length === 1, 'the valid JSON message');
+    expect(handledOn(names.json)[0].payload).toEqual({ id: 2, total: 9.5 });
+    const [dead] = await readTopic(`${names.json}.DLT`, 1);
+    expect(dead.value?.toString()).toBe('{"id": 1');
+    expect(header(dead.headers, DLT_HEADERS.exceptionFqcn)).toBe('KafkaDeserializationError');
+    expect(header(dead.headers, DLT_HEADERS.attempts)).toBe('0');
+  });
+
+  it('a custom failure handler gets the failure, and the message is then committed', async () => {
+    await produce(names.custom, [{ value: 'x' }]);
+    await waitFor(() => customFailures.length === 1, 'the custom handler');
+    expect(customFailures[0]).toMatchObject({ topic: names.custom, offset: '0', attempts: 2 });
+    expect(customFailures[0].error).toContain('always fails: x');
+    await waitFor(
+      async () => (await committedOffsets(groupId, names.custom)).get(0) === 1,
+      'offset 1 committed',
+    );
+  });
+
+  it('a backoff longer than the session timeout does not cost the group its membership', async () => {
+    const before = statuses.length;
+    await produce(names.slow, [{ value: 'patience' }]);
+    await waitFor(() => handledOn(names.slow).length === 1, 'the retry after 8 s', 30_000);
+    expect(handledOn(names.slow)[0].attempt).toBe(2);
+    expect(statuses.slice(before).map(s => s.state)).not.toContain('rebalancing');
+    expect(statuses.slice(before).map(s => s.state)).not.toContain('joined');
+  });
+});
