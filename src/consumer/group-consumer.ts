@@ -139,7 +139,9 @@ export class GroupConsumer {
         cleanup();
         this.pinned.then(resolve, reject);
       });
+      // A crash kafkajs restarts itself (say, a coordinator still loading) is waited out until the timeout.
       const offCrash = consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (payload.restart) return;
         cleanup();
         reject(payload.error);
       });
