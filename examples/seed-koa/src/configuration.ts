@@ -1,0 +1,18 @@
+// src/configuration.ts
+import { Configuration } from '@midwayjs/core';
+import * as koa from '@midwayjs/koa';
+import * as kafka from 'midway-kafka';
+import { join } from 'path';
+
+@Configuration({
+  imports: [
+    koa,
+    kafka
+  ],
+  importConfigs: [join(__dirname, './config')],
+})
+export class MainConfiguration {
+  async onReady() {
+        // ...
+  }
+}
