@@ -16,6 +16,8 @@ export interface FaultReport {
 export interface DeliveryCount {
   readonly lost: string[];
   readonly duplicates: number;
+  /** Distinct handled values that were never confirmed: sends that failed yet were written. */
+  readonly unconfirmed: number;
 }
 
 /** Compares the confirmed values with every value a handler was called with. */
@@ -25,10 +27,15 @@ export function countDeliveries(
 ): DeliveryCount {
   const seen = new Map<string, number>();
   for (const value of handled) seen.set(value, (seen.get(value) ?? 0) + 1);
-  const lost = [...produced].filter(value => !seen.has(value));
+  const confirmed = new Set(produced);
+  const lost = [...confirmed].filter(value => !seen.has(value));
   let duplicates = 0;
-  for (const times of seen.values()) duplicates += times - 1;
-  return { lost, duplicates };
+  let unconfirmed = 0;
+  for (const [value, times] of seen) {
+    duplicates += times - 1;
+    if (!confirmed.has(value)) unconfirmed++;
+  }
+  return { lost, duplicates, unconfirmed };
 }
 
 /** True once a handler has seen every value in `produced`. */
@@ -45,4 +52,13 @@ export function printReport(
 ): void {
   // One line, so the numbers are easy to pick out of the jest output.
   console.log(JSON.stringify({ ...report, ...extra }));
+}
+
+/** `name: message` of an error (and of its cause), for a report line. */
+export function describeError(error: unknown): string {
+  if (error === undefined) return 'none';
+  if (!(error instanceof Error)) return String(error);
+  const cause =
+    error.cause instanceof Error ? ` (cause ${error.cause.name}: ${error.cause.message})` : '';
+  return `${error.name}: ${error.message}${cause}`;
 }

@@ -1,0 +1,107 @@
+import { KafkaService, type Application, type MidwayKafkaFramework } from 'midway-kafka';
+import { startKafka, type LocalKafka } from 'midway-kafka/testing';
+import { uniqueName, waitFor } from '../helpers/kafka';
+import { fixture, startApp, stopApp } from '../helpers/app';
+import { kafkaVersion } from '../testing/support';
+import { handled, stream } from './fixtures/stream-app/src/names';
+import { createClusterTopic, partitionLeader } from './support/cluster';
+import { allHandled, countDeliveries, describeError, printReport } from './support/ledger';
+import { startProducing, type ProduceLoop } from './support/produce-loop';
+
+// Three JVMs on a shared 2-core machine: startup and leader elections take a while.
+jest.setTimeout(300_000);
+
+describe('fault: the partition leader of a 3-node cluster is stopped mid-stream', () => {
+  let cluster: LocalKafka;
+  let app: Application | undefined;
+  let loop: ProduceLoop | undefined;
+  let stoppedNode: number | undefined;
+  const groupId = uniqueName('fault-failover-group');
+
+  beforeAll(async () => {
+    cluster = await startKafka({ nodes: 3, kafkaVersion: kafkaVersion() });
+    await createClusterTopic(cluster.brokers, {
+      topic: stream.topic,
+      numPartitions: 3,
+      replicationFactor: 3,
+      // With acks -1, a write needs two copies: losing one node loses no acknowledged write.
+      configEntries: [{ name: 'min.insync.replicas', value: '2' }],
+    });
+    // KafkaService defaults: idempotent, acks -1.
+    app = await startApp(fixture(__dirname, 'stream-app'), {
+      kafkaConfig: { brokers: cluster.brokers },
+      consumerConfig: { groupId },
+    });
+  });
+
+  afterAll(async () => {
+    await loop?.stop();
+    await stopApp(app);
+    await cluster?.stop();
+  });
+
+  it('produces and consumes on through the new leader and loses nothing', async () => {
+    const startedAt = Date.now();
+    const running = app!;
+    const service = await running.getApplicationContext().getAsync(KafkaService);
+    const framework = running.getFramework() as unknown as MidwayKafkaFramework;
+    loop = startProducing(value => service.emit(stream.topic, value), { prefix: 'failover' });
+    const producing = loop;
+    await waitFor(() => handled.length >= 300, 'the stream to flow', 60_000);
+
+    const leader = await partitionLeader(cluster.brokers, stream.topic, 0);
+    stoppedNode = leader;
+    await cluster.stopNode(leader);
+    const stoppedAt = Date.now();
+    const confirmedAtStop = producing.confirmed.length;
+    const survivors = cluster.brokers.filter((_, i) => cluster.nodeIds[i] !== leader);
+    const newLeader = await partitionLeader(survivors, stream.topic, 0);
+
+    await waitFor(
+      () => producing.confirmed.length >= confirmedAtStop + 300,
+      'the producer to send through the new leaders',
+      120_000,
+    );
+    const producerOnMs = Date.now() - stoppedAt;
+    await producing.stop();
+    await waitFor(
+      () => allHandled(producing.confirmed, handled),
+      'every confirmed value handled',
+      120_000,
+    );
+    const consumerCaughtUpMs = Date.now() - stoppedAt;
+
+    const { lost, duplicates, unconfirmed } = countDeliveries(producing.confirmed, handled);
+    printReport(
+      {
+        fault: 'leader-stopped-3-nodes',
+        kafkaVersion: kafkaVersion(),
+        produced: producing.confirmed.length,
+        handled: handled.length,
+        lost: lost.length,
+        duplicates,
+        durationMs: Date.now() - startedAt,
+      },
+      {
+        stoppedLeader: leader,
+        newLeader,
+        failedSends: producing.failures,
+        lastSendError: describeError(producing.lastError),
+        failedButWritten: unconfirmed,
+        producerOnMs,
+        consumerCaughtUpMs,
+      },
+    );
+    expect(newLeader).not.toBe(leader);
+    expect(lost).toEqual([]);
+    expect(framework.getStatus()[groupId]).toBe('joined');
+
+    await cluster.startNode(leader);
+    stoppedNode = undefined;
+  });
+
+  afterEach(async () => {
+    // A failed run still brings the node back before the cluster is stopped.
+    if (stoppedNode !== undefined) await cluster.startNode(stoppedNode).catch(() => undefined);
+  });
+});
