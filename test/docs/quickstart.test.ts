@@ -1,0 +1,105 @@
+import { join } from 'node:path';
+import { close, createApp, createHttpRequest } from '@midwayjs/mock';
+import type { Application as KoaApplication } from '@midwayjs/koa';
+import { DLT_HEADERS } from 'midway-kafka';
+import { brokers, uniqueName, waitFor, withAdmin } from '../helpers/kafka';
+import type { OrderRecord } from '../../examples/quickstart/src/service/order-ledger';
+import { ORDERS_DLT, ORDERS_TOPIC } from '../../examples/quickstart/src/order';
+
+const APP_DIR = join(__dirname, '..', '..', 'examples', 'quickstart');
+
+/** examples/quickstart, as `npm run demo` runs it, against the test broker. */
+describe('examples/quickstart', () => {
+  let app: KoaApplication | undefined;
+
+  beforeAll(async () => {
+    await withAdmin(async admin => {
+      const existing = new Set(await admin.listTopics());
+      const topics = [
+        { topic: ORDERS_TOPIC, numPartitions: 3 },
+        { topic: ORDERS_DLT, numPartitions: 1 },
+      ].filter(t => !existing.has(t.topic));
+      if (topics.length > 0) await admin.createTopics({ topics, waitForLeaders: true });
+    });
+    app = await createApp<never>(APP_DIR, {
+      globalConfig: {
+        koa: { port: 0 },
+        kafka: {
+          kafkaConfig: { brokers: brokers() },
+          // A group of its own: it starts at the end of `orders` and sees only this run's orders.
+          consumerConfig: { groupId: uniqueName('quickstart') },
+        },
+        // The deliberate failures below are logged with stacks: keep them in the log files.
+        midwayLogger: {
+          default: { consoleLevel: 'warn' },
+          clients: { kafkaLogger: { consoleLevel: 'none' } },
+        },
+      },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    if (app) await close(app as never);
+  });
+
+  async function order(id: string): Promise<OrderRecord | undefined> {
+    const response = await createHttpRequest(app!).get(`/orders/${id}`);
+    return response.status === 200 ? (response.body as OrderRecord) : undefined;
+  }
+
+  it('POST /orders publishes the order and the listener fulfils it', async () => {
+    const id = uniqueName('order');
+    const response = await createHttpRequest(app!)
+      .post('/orders')
+      .send({ id, sku: 'book', quantity: 2 });
+    expect(response.status).toBe(202);
+    expect(response.body).toMatchObject({ id, topic: ORDERS_TOPIC });
+    expect(typeof response.body.partition).toBe('number');
+
+    await waitFor(async () => (await order(id))?.status === 'fulfilled', `order ${id} fulfilled`);
+    const record = await order(id);
+    expect(record).toMatchObject({ attempts: 1, status: 'fulfilled' });
+    expect(record!.endToEndMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it('an invalid order goes to orders.DLT after one attempt, with the failure in its headers', async () => {
+    const id = uniqueName('invalid');
+    const response = await createHttpRequest(app!)
+      .post('/orders')
+      .send({ id, sku: 'book', quantity: 0 });
+    expect(response.status).toBe(202);
+
+    await waitFor(
+      async () => (await order(id))?.status === 'dead-lettered',
+      `order ${id} dead-lettered`,
+    );
+    const headers = (await order(id))!.deadLetterHeaders!;
+    expect(headers[DLT_HEADERS.originalTopic]).toBe(ORDERS_TOPIC);
+    expect(headers[DLT_HEADERS.originalPartition]).toBe(String(response.body.partition));
+    expect(headers[DLT_HEADERS.originalOffset]).toBe(String(response.body.offset));
+    expect(headers[DLT_HEADERS.exceptionFqcn]).toBe('KafkaNonRetriableError');
+    expect(headers[DLT_HEADERS.exceptionMessage]).toContain('quantity must be a positive number');
+    expect(headers[DLT_HEADERS.attempts]).toBe('1');
+    expect(headers[DLT_HEADERS.listener]).toBe('OrderConsumer.fulfil');
+  });
+
+  it('a flaky order is retried in place and then fulfilled; a broken one is dead-lettered after 3 attempts', async () => {
+    const flaky = uniqueName('flaky');
+    const broken = uniqueName('broken');
+    for (const body of [
+      { id: flaky, sku: 'lamp', quantity: 1, simulate: 'flaky' },
+      { id: broken, sku: 'unicorn', quantity: 1, simulate: 'broken' },
+    ]) {
+      expect((await createHttpRequest(app!).post('/orders').send(body)).status).toBe(202);
+    }
+    await waitFor(
+      async () =>
+        (await order(flaky))?.status === 'fulfilled' &&
+        (await order(broken))?.status === 'dead-lettered',
+      'the flaky order fulfilled and the broken one dead-lettered',
+    );
+    expect((await order(flaky))!.attempts).toBe(3);
+    expect((await order(broken))!.attempts).toBe(3);
+    expect((await order(broken))!.deadLetterHeaders![DLT_HEADERS.attempts]).toBe('3');
+  });
+});
