@@ -1,7 +1,7 @@
 import type { EachBatchPayload } from 'kafkajs';
 import type { ILogger } from '@midwayjs/core';
 import type { GroupPlan } from '../listener/plan-groups';
-import type { CommitFn, OffsetCommitter } from './offset-committer';
+import { partitionKey, type CommitFn, type OffsetCommitter } from './offset-committer';
 import type { DeliveryScope, ListenerRuntime, MessageDispatcher } from './message-dispatcher';
 import type { Consumer, Offsets, TopicPartitionOffset } from 'kafkajs';
 
@@ -67,6 +67,7 @@ export function createBatchHandler(
       isAborted: () => !isRunning() || isStale() || deps.isStopping(),
     };
 
+    const partitionId = partitionKey(topic, partition);
     let lastHeartbeat = Date.now();
     for (const message of batch.messages) {
       if (scope.isAborted()) break;
@@ -74,7 +75,7 @@ export function createBatchHandler(
       if (outcome !== 'done') break;
       resolveOffset(message.offset);
       if (topicPlan.autoCommit) {
-        committer.markDone(topic, partition, message.offset);
+        committer.markDone(partitionId, topic, partition, message.offset);
         if (committer.isDue(false)) await committer.commitPending(commit);
       }
       if (Date.now() - lastHeartbeat >= HEARTBEAT_EVERY_MS) {

@@ -48,6 +48,7 @@ export class MessageDispatcher {
     scope: DeliveryScope,
     message: KafkaMessage,
   ): Promise<DeliveryOutcome> {
+    if (listeners.length === 1) return this.deliverTo(listeners[0], scope, message);
     for (const listener of listeners) {
       const outcome = await this.deliverTo(listener, scope, message);
       if (outcome !== 'done') return outcome;

@@ -9,7 +9,16 @@ export interface CommitSchedule {
   readonly threshold: number | null;
 }
 
-const key = (topic: string, partition: number) => `${partition}:${topic}`;
+/** Identifies a topic-partition in the committer; compute it once per batch, not per message. */
+export const partitionKey = (topic: string, partition: number) => `${partition}:${topic}`;
+const key = partitionKey;
+
+interface Pending {
+  topic: string;
+  partition: number;
+  /** The last finished offset; the commit is this + 1. */
+  done: string;
+}
 
 /** Sends one OffsetCommit request. */
 export type CommitFn = (offsets: TopicPartitionOffset[]) => Promise<void>;
@@ -29,7 +38,7 @@ export const commitThroughConsumer =
  * a later offset is never overwritten by an earlier one.
  */
 export class OffsetCommitter {
-  private pending = new Map<string, { topic: string; partition: number; offset: string }>();
+  private pending = new Map<string, Pending>();
   private pendingCount = 0;
   private lastCommit = Date.now();
   private chain: Promise<void> = Promise.resolve();
@@ -40,9 +49,11 @@ export class OffsetCommitter {
     private readonly logger: ILogger,
   ) {}
 
-  /** Records that `offset` and everything before it on the partition is done. */
-  markDone(topic: string, partition: number, offset: string): void {
-    this.pending.set(key(topic, partition), { topic, partition, offset: nextOffset(offset) });
+  /** Records that `offset` and everything before it on the partition (`partitionKey`) is done. */
+  markDone(partitionId: string, topic: string, partition: number, offset: string): void {
+    const entry = this.pending.get(partitionId);
+    if (entry) entry.done = offset;
+    else this.pending.set(partitionId, { topic, partition, done: offset });
     this.pendingCount++;
   }
 
@@ -59,7 +70,12 @@ export class OffsetCommitter {
   commitPending(via: CommitFn = this.defaultCommit): Promise<void> {
     const run = async () => {
       if (this.pending.size === 0) return;
-      const offsets = [...this.pending.values()];
+      const entries = [...this.pending.values()];
+      const offsets = entries.map(({ topic, partition, done }) => ({
+        topic,
+        partition,
+        offset: nextOffset(done),
+      }));
       this.pending = new Map();
       this.pendingCount = 0;
       try {
@@ -67,7 +83,7 @@ export class OffsetCommitter {
         this.lastCommit = Date.now();
       } catch (error) {
         // Keep what was not committed unless a newer offset was marked meanwhile.
-        for (const entry of offsets) {
+        for (const entry of entries) {
           const k = key(entry.topic, entry.partition);
           if (!this.pending.has(k)) this.pending.set(k, entry);
         }

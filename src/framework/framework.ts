@@ -156,22 +156,13 @@ export class MidwayKafkaFramework extends BaseFramework<Application, Context, Mi
     plan: GroupPlan,
     chainConfigured: boolean,
   ): Promise<Map<string, ListenerRuntime[]>> {
-    const declaredGuards = new Map<string, boolean>();
     const host: MiddlewareHost = {
       applyMiddleware: last => this.applyMiddleware(last),
       runGuard: (ctx, target, method) => this.runGuard(ctx, target, method),
-      // Class and method guards are fixed at load time; global ones may be added by onReady code.
-      hasGuards: (target, method) => {
-        const key = `${target.name}.${method}`;
-        let declared = declaredGuards.get(key);
-        if (declared === undefined) {
-          declared =
-            getClassMetadata(GUARD_KEY, target) !== undefined ||
-            getPropertyMetadata(GUARD_KEY, target, method) !== undefined;
-          declaredGuards.set(key, declared);
-        }
-        return declared || this.guardManager.length > 0;
-      },
+      declaresGuards: (target, method) =>
+        getClassMetadata(GUARD_KEY, target) !== undefined ||
+        getPropertyMetadata(GUARD_KEY, target, method) !== undefined,
+      hasGlobalGuards: () => this.guardManager.length > 0,
       needsChain: () => chainConfigured || contextIsMocked(this.mockService),
     };
     const runtimes = new Map<string, ListenerRuntime[]>();

@@ -14,8 +14,10 @@ export interface MiddlewareHost {
     target: PlannedListener['target'],
     method: string,
   ): Promise<boolean>;
-  /** True when a global, class or method guard applies to the listener. */
-  hasGuards(target: PlannedListener['target'], method: string): boolean;
+  /** True when the class or method declares guards (`@UseGuard`); fixed once classes are loaded. */
+  declaresGuards(target: PlannedListener['target'], method: string): boolean;
+  /** True when global guards are registered (they may be added until the app is ready). */
+  hasGlobalGuards(): boolean;
   /**
    * True when a message must go through Midway's composed chain: middleware or filters are
    * registered, the async context manager is on, or a test mocks the context.
@@ -35,8 +37,10 @@ export async function createListenerRuntime(
   plan: PlannedListener,
 ): Promise<ListenerRuntime> {
   const { target, propertyKey } = plan;
+  const declaresGuards = host.declaresGuards(target, propertyKey);
   const handle: Invoke = async ctx => {
-    if (host.hasGuards(target, propertyKey) && !(await host.runGuard(ctx, target, propertyKey))) {
+    const guarded = declaresGuards || host.hasGlobalGuards();
+    if (guarded && !(await host.runGuard(ctx, target, propertyKey))) {
       throw new MidwayInvokeForbiddenError(propertyKey, target);
     }
     const instance = (await ctx.requestContext.getAsync(target)) as Record<string, unknown>;
