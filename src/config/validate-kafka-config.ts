@@ -37,3 +37,20 @@ export function validateKafkaConfig(config: MidwayKafkaConfig | undefined): Kafk
 export function describeBrokers(kafkaConfig: KafkaConfig): string[] {
   return Array.isArray(kafkaConfig.brokers) ? kafkaConfig.brokers : ['(brokers from a function)'];
 }
+
+/** Checks the component's own settings (timeouts); kafkajs checks its own options. */
+export function validateComponentConfig(config: MidwayKafkaConfig): void {
+  for (const name of ['shutdownTimeout', 'startTimeout'] as const) {
+    const value = config[name];
+    if (
+      value !== undefined &&
+      !(typeof value === 'number' && Number.isFinite(value) && value >= 0)
+    ) {
+      throw new KafkaConfigError(
+        `kafka.${name}`,
+        `${JSON.stringify(value)} is not a number of milliseconds >= 0`,
+        `Set kafka.${name} to e.g. ${name === 'shutdownTimeout' ? '30000' : '60000'}.`,
+      );
+    }
+  }
+}

@@ -2,6 +2,7 @@
 export type ConsumerState =
   | 'idle'
   | 'connecting'
+  | 'connected'
   | 'joined'
   | 'rebalancing'
   | 'crashed'

@@ -99,6 +99,7 @@ export class GroupConsumer {
     this.watch(consumer);
     this.setState('connecting');
     await consumer.connect();
+    this.setState('connected');
     const byStart = new Map<boolean, string[]>();
     for (const topic of plan.topics.values()) {
       byStart.set(topic.fromBeginning, [...(byStart.get(topic.fromBeginning) ?? []), topic.topic]);

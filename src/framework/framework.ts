@@ -9,8 +9,12 @@ import {
 } from '@midwayjs/core';
 import type { Consumer, Kafka } from 'kafkajs';
 import { createKafkaClient } from '../client/create-kafka';
-import { KAFKA_LOGGER_NAME } from '../config/defaults';
-import { describeBrokers, validateKafkaConfig } from '../config/validate-kafka-config';
+import { DEFAULT_KAFKA_CONFIG, KAFKA_LOGGER_NAME } from '../config/defaults';
+import {
+  describeBrokers,
+  validateComponentConfig,
+  validateKafkaConfig,
+} from '../config/validate-kafka-config';
 import { DeadLetterPublisher } from '../consumer/dead-letter';
 import { GroupConsumer } from '../consumer/group-consumer';
 import type { ConsumerState, ConsumerStatusEvent } from '../consumer/consumer-status';
@@ -63,6 +67,7 @@ export class MidwayKafkaFramework extends BaseFramework<Application, Context, Mi
     if (listeners.length === 0) return;
     const config = this.configurationOptions;
     const kafkaConfig = validateKafkaConfig(config);
+    validateComponentConfig(config);
     const plans = planGroups(listeners, config);
     const kafka = createKafkaClient(kafkaConfig, this.kafkaLogger);
     this.kafka = kafka;
@@ -88,8 +93,8 @@ export class MidwayKafkaFramework extends BaseFramework<Application, Context, Mi
           runtimes: await this.createRuntimes(plan, chainConfigured),
           dispatcher,
           logger: this.kafkaLogger,
-          startTimeout: config.startTimeout ?? 60_000,
-          shutdownTimeout: config.shutdownTimeout ?? 30_000,
+          startTimeout: config.startTimeout ?? DEFAULT_KAFKA_CONFIG.startTimeout,
+          shutdownTimeout: config.shutdownTimeout ?? DEFAULT_KAFKA_CONFIG.shutdownTimeout,
           onStatus: event => this.reportStatus(event),
         }),
       );

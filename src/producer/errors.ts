@@ -5,7 +5,7 @@ export class KafkaSendError extends KafkaComponentError {
   readonly topic: string;
 
   constructor(
-    code: 'SEND_FAILED' | 'UNKNOWN_TOPIC',
+    code: 'SEND_FAILED' | 'UNKNOWN_TOPIC' | 'BROKER_UNAVAILABLE',
     topic: string,
     message: string,
     cause: unknown,
@@ -37,6 +37,14 @@ export function toSendError(topic: string, error: unknown): KafkaSendError {
       error,
     );
   }
+  if (CONNECTION_ERRORS.some(name => hasErrorName(error, name))) {
+    return new KafkaSendError(
+      'BROKER_UNAVAILABLE',
+      topic,
+      `Sending to Kafka topic "${topic}" failed: the broker could not be reached (${detail}).`,
+      error,
+    );
+  }
   return new KafkaSendError(
     'SEND_FAILED',
     topic,
@@ -45,13 +53,29 @@ export function toSendError(topic: string, error: unknown): KafkaSendError {
   );
 }
 
-/** kafkajs nests the real protocol error under `cause` (retries exceeded → protocol error). */
+const CONNECTION_ERRORS = [
+  'KafkaJSConnectionError',
+  'KafkaJSConnectionClosedError',
+  'KafkaJSBrokerNotFound',
+  'KafkaJSRequestTimeoutError',
+  'KafkaServiceSendTimeout',
+];
+
 function hasErrorType(error: unknown, type: string): boolean {
-  for (let e: unknown = error, depth = 0; e && depth < 8; depth++) {
-    if ((e as { type?: unknown }).type === type) return true;
-    e = (e as { cause?: unknown }).cause;
+  return causes(error).some(e => (e as { type?: unknown }).type === type);
+}
+
+function hasErrorName(error: unknown, name: string): boolean {
+  return causes(error).some(e => (e as { name?: unknown }).name === name);
+}
+
+/** kafkajs nests the real error under `cause` (retries exceeded → connection or protocol error). */
+function causes(error: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e: unknown = error; e && chain.length < 8; e = (e as { cause?: unknown }).cause) {
+    chain.push(e);
   }
-  return false;
+  return chain;
 }
 
 function describe(error: unknown): string {

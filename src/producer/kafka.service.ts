@@ -58,13 +58,13 @@ export class KafkaService {
       ...settings.producerConfig,
       createPartitioner: tracker.wrap(settings.producerConfig.createPartitioner),
     };
-    const replaceAfterFailure =
-      producerConfig.idempotent === true && producerConfig.transactionalId === undefined;
-    const session = new ProducerSession(
-      () => kafka.producer(producerConfig),
-      settings.startTimeout,
-      replaceAfterFailure,
-    );
+    const session = new ProducerSession({
+      create: () => kafka.producer(producerConfig),
+      connectTimeoutMs: settings.startTimeout,
+      sendTimeoutMs: settings.sendTimeout,
+      idempotent: producerConfig.idempotent === true,
+      transactional: producerConfig.transactionalId !== undefined,
+    });
     try {
       await session.connect();
     } catch (error) {

@@ -32,7 +32,7 @@ export const DEFAULT_PRODUCER_BATCHING: ProducerBatchingOptions = {
  * The safe producer defaults, every one overridable in `kafka.producerConfig`:
  * - idempotent: the broker drops duplicates created by retries, and keeps order per partition;
  * - maxInFlightRequests 1: what idempotence needs (KIP-98; kafkajs does not enforce it);
- * - retry: kafkajs's usual 5 retries with exponential backoff. kafkajs's own default for an
+ * - retry: kafkajs's usual 5 retries with exponential backoff (or `kafkaConfig.retry.retries`). kafkajs's own default for an
  *   idempotent producer is unlimited retries, which turns an unreachable broker into a hang;
  *   `KafkaService` restarts the producer after a failed send instead, so sequence numbers stay valid.
  * Sends use acks -1 (all in-sync replicas) unless a call says otherwise.
@@ -56,10 +56,14 @@ export interface ProducerSettings {
   shutdownTimeout: number;
   /** Longest wait for the producer to connect at start, in ms. */
   startTimeout: number;
+  /** Longest time one send may take, kafkajs retries included, in ms. */
+  sendTimeout: number;
 }
 
 const DEFAULT_SHUTDOWN_TIMEOUT = 30_000;
 const DEFAULT_START_TIMEOUT = 60_000;
+/** Java's `delivery.timeout.ms`: long enough for kafkajs's retries, short enough to never hang. */
+const DEFAULT_SEND_TIMEOUT = 120_000;
 
 /**
  * Validates `kafka.*` for the producer and merges the defaults. Returns new objects: the user's
@@ -68,13 +72,15 @@ const DEFAULT_START_TIMEOUT = 60_000;
 export function resolveProducerSettings(config: MidwayKafkaConfig | undefined): ProducerSettings {
   const kafka = config ?? {};
   const kafkaConfig = resolveKafkaConfig(kafka.kafkaConfig);
-  const producerConfig = resolveProducerConfig(kafka.producerConfig);
+  const producerConfig = resolveProducerConfig(kafka.producerConfig, kafkaConfig?.retry);
   const batching = resolveBatching(kafka.producerBatching);
   const shutdownTimeout = kafka.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
   const startTimeout = kafka.startTimeout ?? DEFAULT_START_TIMEOUT;
   requireNumber('kafka.shutdownTimeout', shutdownTimeout, 0);
+  const sendTimeout = kafka.sendTimeout ?? DEFAULT_SEND_TIMEOUT;
   requireNumber('kafka.startTimeout', startTimeout, 1);
-  return { kafkaConfig, producerConfig, batching, shutdownTimeout, startTimeout };
+  requireNumber('kafka.sendTimeout', sendTimeout, 1);
+  return { kafkaConfig, producerConfig, batching, shutdownTimeout, startTimeout, sendTimeout };
 }
 
 function resolveKafkaConfig(kafkaConfig: KafkaConfig | undefined): KafkaConfig | undefined {
@@ -99,7 +105,10 @@ function resolveKafkaConfig(kafkaConfig: KafkaConfig | undefined): KafkaConfig |
   return kafkaConfig;
 }
 
-function resolveProducerConfig(user: ProducerConfig | undefined): ProducerConfig {
+function resolveProducerConfig(
+  user: ProducerConfig | undefined,
+  clientRetry: RetryOptions | undefined,
+): ProducerConfig {
   if (user !== undefined && (user === null || typeof user !== 'object')) {
     throw new KafkaConfigError(
       'kafka.producerConfig',
@@ -107,7 +116,9 @@ function resolveProducerConfig(user: ProducerConfig | undefined): ProducerConfig
       'Set it to kafkajs producer options or leave it out.',
     );
   }
-  const retry: RetryOptions = { ...DEFAULT_PRODUCER_CONFIG.retry, ...user?.retry };
+  // kafkajs merges the producer's retry over the client's: keep a client-wide retry count.
+  const retries = clientRetry?.retries ?? DEFAULT_PRODUCER_CONFIG.retry.retries;
+  const retry: RetryOptions = { retries, ...user?.retry };
   const merged: ProducerConfig = { ...DEFAULT_PRODUCER_CONFIG, ...user, retry };
   requireNumber('kafka.producerConfig.retry.retries', retry.retries ?? 0, 0);
   if (merged.idempotent && (retry.retries ?? 0) < 1) {

@@ -1,29 +1,47 @@
 import type { Producer } from 'kafkajs';
 
+const RETIRE_TIMEOUT_MS = 10_000;
+
+export interface ProducerSessionOptions {
+  create(): Producer;
+  /** Upper bound for one connect, in ms: kafkajs's own retries decide most failures sooner. */
+  connectTimeoutMs: number;
+  /** Upper bound for one send, retries included, in ms. */
+  sendTimeoutMs: number;
+  /** Idempotent producers are replaced after any failed send (see the class comment). */
+  idempotent: boolean;
+  /** A transactional producer is never replaced: that would break the open transaction. */
+  transactional: boolean;
+}
+
+/** A send got no answer within `kafka.sendTimeout`; `toSendError` reports it as broker unavailable. */
+export class SendTimeoutError extends Error {
+  override readonly name = 'KafkaServiceSendTimeout';
+  constructor(timeoutMs: number) {
+    super(`no answer from Kafka within kafka.sendTimeout (${timeoutMs} ms)`);
+  }
+}
+
 /**
- * Owns the kafkajs producer behind `KafkaService` and replaces it after a failed send.
+ * Owns the kafkajs producer behind `KafkaService` and replaces it when it cannot be trusted.
  *
- * Why: when kafkajs gives up on a produce request of an idempotent producer, it rolls the
- * partition's sequence number back although the broker may have written the records (a lost
- * response). The next request would then reuse those sequence numbers and be dropped as a
- * duplicate or fail as out of order. Kafka's Java producer bumps its epoch in that case; the
- * equivalent here is a new producer, which gets a new producer id from the broker.
+ * - After a failed send of an idempotent producer: kafkajs rolls the partition's sequence number
+ *   back although the broker may have written the records (a lost response), so the next request
+ *   would reuse those numbers and be dropped as a duplicate or fail as out of order. Kafka's Java
+ *   producer bumps its epoch then; the equivalent here is a new producer with a new producer id.
+ * - After a send timed out: kafkajs can wait forever on a connection that died silently, so the
+ *   send is abandoned and the old producer disconnected, which also ends its stuck request.
  */
 export class ProducerSession {
   private current: Producer | undefined;
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   private stale = false;
+  private closed = false;
   private replacing: Promise<void> | undefined;
   private readonly retiring = new Set<Promise<void>>();
 
-  constructor(
-    private readonly create: () => Producer,
-    /** Upper bound for one connect, in ms: kafkajs's own retries decide most failures sooner. */
-    private readonly connectTimeoutMs: number,
-    /** Whether a failed send makes the producer stale (idempotent, non-transactional producers). */
-    private readonly replaceAfterFailure: boolean,
-  ) {}
+  constructor(private readonly options: ProducerSessionOptions) {}
 
   get producer(): Producer | undefined {
     return this.current;
@@ -33,27 +51,54 @@ export class ProducerSession {
     this.current = await this.connectNew();
   }
 
-  /** Runs one send with the current producer; a failure marks the producer stale. */
+  /** Runs one send with the current producer, within `sendTimeoutMs`. */
   async run<T>(send: (producer: Producer) => Promise<T>): Promise<T> {
     await this.ensureFresh();
     const producer = this.current;
     if (!producer) throw new Error('The Kafka producer is not connected');
     this.inFlight++;
-    try {
-      return await send(producer);
-    } catch (error) {
-      if (this.replaceAfterFailure && producer === this.current) this.stale = true;
-      throw error;
-    } finally {
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
       this.inFlight--;
       if (this.inFlight === 0) this.wakeIdleWaiters();
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const sending = send(producer);
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new SendTimeoutError(this.options.sendTimeoutMs)),
+        this.options.sendTimeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([sending, timeout]);
+    } catch (error) {
+      if (error instanceof SendTimeoutError) {
+        // Abandon the stuck send: it settles (or not) on the old producer, which is retired.
+        sending.catch(() => undefined);
+        release();
+        if (!this.options.transactional) this.markStale(producer);
+      } else if (this.options.idempotent && !this.options.transactional) {
+        this.markStale(producer);
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      release();
     }
   }
 
   async disconnect(): Promise<void> {
+    this.closed = true;
     const producer = this.current;
     this.current = undefined;
     await Promise.allSettled([producer?.disconnect(), ...this.retiring]);
+  }
+
+  private markStale(producer: Producer): void {
+    if (producer === this.current) this.stale = true;
   }
 
   private async ensureFresh(): Promise<void> {
@@ -68,27 +113,37 @@ export class ProducerSession {
 
   private async replace(): Promise<void> {
     await this.idle();
-    const next = await this.connectNew();
     const old = this.current;
+    // Retire first: a producer stuck on a dead connection is released by its disconnect.
+    if (old) this.retire(old);
+    this.current = undefined;
+    const next = await this.connectNew();
+    if (this.closed) {
+      await next.disconnect().catch(() => undefined);
+      throw new Error('The Kafka producer was stopped');
+    }
     this.current = next;
     this.stale = false;
-    if (old) this.retire(old);
   }
 
   private retire(producer: Producer): void {
-    const done = producer.disconnect().catch(() => undefined);
+    // A disconnect over a dead connection may never finish; stop must not wait for it forever.
+    const done = Promise.race([
+      producer.disconnect().catch(() => undefined),
+      new Promise<void>(resolve => setTimeout(resolve, RETIRE_TIMEOUT_MS).unref()),
+    ]);
     this.retiring.add(done);
     done.finally(() => this.retiring.delete(done));
   }
 
   private async connectNew(): Promise<Producer> {
-    const producer = this.create();
+    const producer = this.options.create();
     let timer: NodeJS.Timeout | undefined;
     const connecting = producer.connect();
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new Error(`no connection within ${this.connectTimeoutMs} ms`)),
-        this.connectTimeoutMs,
+        () => reject(new Error(`no connection within ${this.options.connectTimeoutMs} ms`)),
+        this.options.connectTimeoutMs,
       );
     });
     try {

@@ -1,0 +1,189 @@
+import type { KafkaMessage } from 'kafkajs';
+import { DLT_HEADERS, KafkaDeserializationError, KafkaConfigError } from 'midway-kafka';
+import { deadLetterHeaders } from '../../src/consumer/dead-letter';
+import { decode, resolveDeserializer } from '../../src/consumer/deserialize';
+import { OffsetCommitter, partitionKey, type CommitFn } from '../../src/consumer/offset-committer';
+import { DEFAULT_RETRY_POLICY, retryDelay } from '../../src/consumer/retry/retry-policy';
+import {
+  validateComponentConfig,
+  validateKafkaConfig,
+} from '../../src/config/validate-kafka-config';
+
+const message = (value: string | null, offset = '7'): KafkaMessage => ({
+  key: Buffer.from('k'),
+  value: value === null ? null : Buffer.from(value),
+  timestamp: '1700000000000',
+  attributes: 0,
+  offset,
+  headers: { trace: 'abc' },
+});
+
+const silent = { info() {}, warn() {}, error() {}, debug() {} } as never;
+
+describe('retryDelay', () => {
+  const policy = { ...DEFAULT_RETRY_POLICY, initialDelayMs: 100, maxDelayMs: 1000, multiplier: 2 };
+  it('grows by the multiplier, is capped, and spreads by the jitter', () => {
+    const none = { ...policy, jitter: 0 };
+    expect([1, 2, 3, 4, 5].map(a => retryDelay(none, a))).toEqual([100, 200, 400, 800, 1000]);
+    expect(retryDelay({ ...policy, jitter: 0.2 }, 1, () => 0)).toBe(80);
+    expect(retryDelay({ ...policy, jitter: 0.2 }, 1, () => 1)).toBe(120);
+    expect(retryDelay({ ...policy, jitter: 0.2 }, 10, () => 1)).toBe(1000);
+  });
+});
+
+describe('deserializers', () => {
+  it('raw, string and json', () => {
+    expect(decode(resolveDeserializer(undefined, 'x'), message('a'), 't', 0)).toEqual(
+      Buffer.from('a'),
+    );
+    expect(decode(resolveDeserializer('string', 'x'), message('a'), 't', 0)).toBe('a');
+    expect(decode(resolveDeserializer('json', 'x'), message('{"a":1}'), 't', 0)).toEqual({ a: 1 });
+    expect(decode(resolveDeserializer('json', 'x'), message(null), 't', 0)).toBeNull();
+  });
+
+  it('wraps a failure in a KafkaDeserializationError naming the message, sync or async', async () => {
+    expect(() => decode(resolveDeserializer('json', 'x'), message('{'), 'orders', 2)).toThrow(
+      KafkaDeserializationError,
+    );
+    expect(() => decode(resolveDeserializer('json', 'x'), message('{'), 'orders', 2)).toThrow(
+      /orders\[2\]@7/,
+    );
+    const failing = async () => {
+      throw new Error('schema mismatch');
+    };
+    await expect(decode(failing, message('x'), 'orders', 0) as Promise<unknown>).rejects.toThrow(
+      /schema mismatch/,
+    );
+  });
+
+  it('refuses an unknown deserializer name with the choices', () => {
+    expect(() => resolveDeserializer('avro' as never, '@KafkaListener on A.b')).toThrow(
+      /'raw', 'string', 'json'/,
+    );
+  });
+});
+
+describe('deadLetterHeaders', () => {
+  it('keeps the original headers and adds the failure in Spring Kafka names', () => {
+    const headers = deadLetterHeaders({
+      listener: 'Orders.onOrder',
+      groupId: 'g',
+      topic: 'orders',
+      partition: 3,
+      message: message('v', '42'),
+      error: new RangeError('too big'),
+      attempts: 3,
+    });
+    expect(headers).toMatchObject({
+      trace: 'abc',
+      [DLT_HEADERS.originalTopic]: 'orders',
+      [DLT_HEADERS.originalPartition]: '3',
+      [DLT_HEADERS.originalOffset]: '42',
+      [DLT_HEADERS.originalTimestamp]: '1700000000000',
+      [DLT_HEADERS.originalConsumerGroup]: 'g',
+      [DLT_HEADERS.exceptionFqcn]: 'RangeError',
+      [DLT_HEADERS.exceptionMessage]: 'too big',
+      [DLT_HEADERS.attempts]: '3',
+      [DLT_HEADERS.listener]: 'Orders.onOrder',
+    });
+    expect(String(headers[DLT_HEADERS.exceptionStacktrace])).toContain('RangeError: too big');
+  });
+});
+
+describe('OffsetCommitter', () => {
+  const schedule = { interval: null, threshold: null };
+
+  it('commits the last finished offset + 1 per partition', async () => {
+    const commits: unknown[] = [];
+    const committer = new OffsetCommitter(
+      async offsets => void commits.push(offsets),
+      schedule,
+      silent,
+    );
+    committer.markDone(partitionKey('t', 0), 't', 0, '4');
+    committer.markDone(partitionKey('t', 0), 't', 0, '5');
+    committer.markDone(partitionKey('t', 1), 't', 1, '9');
+    expect(committer.isDue(false)).toBe(false);
+    expect(committer.isDue(true)).toBe(true);
+    await committer.commitPending();
+    expect(commits).toEqual([
+      [
+        { topic: 't', partition: 0, offset: '6' },
+        { topic: 't', partition: 1, offset: '10' },
+      ],
+    ]);
+    expect(committer.isDue(true)).toBe(false);
+  });
+
+  it('keeps offsets whose commit failed for the next commit, unless newer ones were marked', async () => {
+    let fail = true;
+    const commits: unknown[] = [];
+    const commit: CommitFn = async offsets => {
+      if (fail) throw new Error('rebalancing');
+      commits.push(offsets);
+    };
+    const committer = new OffsetCommitter(commit, schedule, silent);
+    committer.markDone(partitionKey('t', 0), 't', 0, '1');
+    await committer.commitPending();
+    fail = false;
+    await committer.commitPending();
+    expect(commits).toEqual([[{ topic: 't', partition: 0, offset: '2' }]]);
+  });
+
+  it('is due at the threshold', () => {
+    const committer = new OffsetCommitter(
+      async () => undefined,
+      { interval: 60_000, threshold: 2 },
+      silent,
+    );
+    committer.markDone(partitionKey('t', 0), 't', 0, '1');
+    expect(committer.isDue(false)).toBe(false);
+    committer.markDone(partitionKey('t', 0), 't', 0, '2');
+    expect(committer.isDue(false)).toBe(true);
+  });
+
+  it('commitExactly refuses offsets that are not whole numbers >= 0', async () => {
+    const committer = new OffsetCommitter(async () => undefined, schedule, silent);
+    await expect(committer.commitExactly('t', 0, -1)).rejects.toThrow(/whole number >= 0/);
+    await expect(committer.commitExactly('t', 0, 'abc')).rejects.toThrow(/whole number >= 0/);
+    await expect(committer.commitExactly('t', 0, 10n)).resolves.toBeUndefined();
+  });
+
+  it('runs commits one at a time, in the order they were asked for', async () => {
+    const order: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>(resolve => (release = resolve));
+    const committer = new OffsetCommitter(
+      async offsets => {
+        if (offsets[0].offset === '1') await gate;
+        order.push(offsets[0].offset);
+      },
+      schedule,
+      silent,
+    );
+    const first = committer.commitExactly('t', 0, 1);
+    const second = committer.commitExactly('t', 0, 2);
+    release();
+    await Promise.all([first, second]);
+    expect(order).toEqual(['1', '2']);
+  });
+});
+
+describe('config validation', () => {
+  it('names the bad path and the fix', () => {
+    expect(() => validateKafkaConfig({})).toThrow(KafkaConfigError);
+    expect(() => validateKafkaConfig({})).toThrow(/kafka\.kafkaConfig: it is missing/);
+    expect(() => validateKafkaConfig({ kafkaConfig: { brokers: [] } })).toThrow(
+      /kafka\.kafkaConfig\.brokers/,
+    );
+    expect(() => validateKafkaConfig({ kafkaConfig: { brokers: ['localhost'] } })).toThrow(
+      /brokers\[0\].*host:port/,
+    );
+    expect(validateKafkaConfig({ kafkaConfig: { brokers: ['127.0.0.1:9092'] } }).brokers).toEqual([
+      '127.0.0.1:9092',
+    ]);
+    expect(() => validateComponentConfig({ shutdownTimeout: -1 })).toThrow(
+      /kafka\.shutdownTimeout/,
+    );
+  });
+});
