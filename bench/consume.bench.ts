@@ -1,0 +1,188 @@
+/**
+ * `npm run bench:consume`: messages per second through a @KafkaListener with an empty handler,
+ * against raw kafkajs `eachMessage` and `eachBatch` consumers reading the same topic, in the same
+ * run, alternating, median of 3. Starts its own broker unless KAFKA_BROKERS is set.
+ */
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel, type Consumer } from 'kafkajs';
+
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200_000);
+const MESSAGE_BYTES = 256;
+const REPETITIONS = 3;
+const PARTITION_COUNTS = [1, 4];
+const run = randomBytes(3).toString('hex');
+const topicFor = (partitions: number) => `bench-consume-${run}-${partitions}p`;
+
+// The fixture reads its topic when first loaded, so pick it before anything loads it.
+process.env.BENCH_CONSUME_TOPIC = topicFor(PARTITION_COUNTS[0]);
+
+type Variant = 'framework' | 'eachMessage' | 'eachBatch';
+const VARIANTS: Variant[] = ['framework', 'eachMessage', 'eachBatch'];
+
+async function main(): Promise<void> {
+  const broker = await brokerForBench();
+  const kafka = new Kafka({
+    clientId: 'bench-consume',
+    brokers: broker.brokers,
+    logLevel: logLevel.NOTHING,
+  });
+  const rows: { partitions: number; variant: Variant; rates: number[] }[] = [];
+  try {
+    for (const partitions of PARTITION_COUNTS) {
+      const topic = topicFor(partitions);
+      await fillTopic(kafka, topic, partitions);
+      const rates = new Map<Variant, number[]>(VARIANTS.map(v => [v, []]));
+      for (let rep = 0; rep < REPETITIONS; rep++) {
+        // Rotate the order so no variant always runs first (cold caches) or last.
+        const order = VARIANTS.map((_, i) => VARIANTS[(i + rep) % VARIANTS.length]);
+        for (const variant of order) {
+          const rate = await measure(variant, kafka, broker.brokers, topic);
+          rates.get(variant)!.push(rate);
+          console.log(
+            `  ${partitions}p rep ${rep + 1} ${variant.padEnd(11)} ${Math.round(rate).toLocaleString('en-US')} msg/s`,
+          );
+        }
+      }
+      for (const variant of VARIANTS)
+        rows.push({ partitions, variant, rates: rates.get(variant)! });
+    }
+  } finally {
+    await broker.stop();
+  }
+  report(rows);
+}
+
+async function brokerForBench(): Promise<{ brokers: string[]; stop(): Promise<void> }> {
+  if (process.env.KAFKA_BROKERS) {
+    return { brokers: process.env.KAFKA_BROKERS.split(','), stop: async () => {} };
+  }
+  const { startKafka } = await import('../src/testing');
+  console.log('starting a local Kafka broker …');
+  return startKafka({ jvmOptions: ['-Xms1g', '-Xmx1g', '-XX:+UseG1GC'] });
+}
+
+async function fillTopic(kafka: Kafka, topic: string, partitions: number): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({
+    topics: [{ topic, numPartitions: partitions }],
+    waitForLeaders: true,
+  });
+  await admin.disconnect();
+  const producer = kafka.producer();
+  await producer.connect();
+  const value = randomBytes(MESSAGE_BYTES / 2).toString('hex');
+  const batch = 2000;
+  for (let sent = 0; sent < MESSAGES; sent += batch) {
+    const messages = Array.from({ length: Math.min(batch, MESSAGES - sent) }, (_, i) => ({
+      value,
+      partition: (sent + i) % partitions,
+    }));
+    await producer.send({ topic, acks: 1, messages });
+  }
+  await producer.disconnect();
+  console.log(
+    `filled ${topic} with ${MESSAGES.toLocaleString('en-US')} messages of ${MESSAGE_BYTES} bytes`,
+  );
+}
+
+/** Messages per second from the first message to the last, for one fresh consumer group. */
+async function measure(
+  variant: Variant,
+  kafka: Kafka,
+  brokers: string[],
+  topic: string,
+): Promise<number> {
+  const groupId = `bench-${variant}-${randomBytes(4).toString('hex')}`;
+  if (variant === 'framework') return measureFramework(brokers, topic, groupId);
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 1000 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  let count = 0;
+  let firstAt = 0;
+  const finished = new Promise<number>(resolve => {
+    const tick = () => {
+      if (count === 0) firstAt = performance.now();
+      count++;
+      if (count === MESSAGES) resolve(performance.now());
+    };
+    if (variant === 'eachMessage') {
+      consumer.run({ eachMessage: async () => tick() });
+    } else {
+      consumer.run({
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+          for (const message of batch.messages) {
+            tick();
+            resolveOffset(message.offset);
+          }
+          await heartbeat();
+        },
+      });
+    }
+  });
+  const lastAt = await finished;
+  await stopQuietly(consumer);
+  return (MESSAGES - 1) / ((lastAt - firstAt) / 1000);
+}
+
+async function measureFramework(
+  brokers: string[],
+  topic: string,
+  groupId: string,
+): Promise<number> {
+  process.env.BENCH_CONSUME_TOPIC = topic;
+  const { createApp, close } = await import('@midwayjs/mock');
+  const { benchCounter } = await import('./fixtures/consume-app/src/counter');
+  const finished = benchCounter.reset(MESSAGES);
+  const app = await createApp(join(__dirname, 'fixtures/consume-app'), {
+    globalConfig: {
+      kafka: { kafkaConfig: { clientId: 'bench-framework', brokers }, consumerConfig: { groupId } },
+      midwayLogger: { default: { level: 'warn', consoleLevel: 'warn' } },
+    },
+  });
+  await finished;
+  const rate = (MESSAGES - 1) / ((benchCounter.lastAt - benchCounter.firstAt) / 1000);
+  await close(app);
+  return rate;
+}
+
+async function stopQuietly(consumer: Consumer): Promise<void> {
+  await consumer.disconnect().catch(() => undefined);
+}
+
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+function report(rows: { partitions: number; variant: Variant; rates: number[] }[]): void {
+  console.log('\npartitions | variant      | median msg/s | runs');
+  console.log('-----------|--------------|--------------|-----');
+  for (const row of rows) {
+    const runs = row.rates.map(r => Math.round(r).toLocaleString('en-US')).join(', ');
+    console.log(
+      `${String(row.partitions).padStart(10)} | ${row.variant.padEnd(12)} | ${Math.round(median(row.rates)).toLocaleString('en-US').padStart(12)} | ${runs}`,
+    );
+  }
+  // The ratios combine both partition counts: the framework's worst case is what users should expect.
+  const ratio = (other: Variant) =>
+    Math.min(
+      ...PARTITION_COUNTS.map(p => {
+        const rate = (v: Variant) =>
+          median(rows.find(r => r.partitions === p && r.variant === v)!.rates);
+        return rate('framework') / rate(other);
+      }),
+    );
+  const result = {
+    bench: 'consume',
+    ratio_vs_eachMessage: Number(ratio('eachMessage').toFixed(2)),
+    ratio_vs_eachBatch: Number(ratio('eachBatch').toFixed(2)),
+  };
+  console.log('\n(ratios: the smaller over 1 and 4 partitions of framework median / raw median)');
+  console.log(JSON.stringify(result));
+}
+
+main().catch(error => {
+  console.error(error);
+  process.exit(1);
+});
