@@ -35,6 +35,8 @@ async function main(): Promise<void> {
     baseDir: join(appDir, 'src'),
     imports: [await import(join(appDir, 'src', 'configuration'))],
     loggerFactory: loggers,
+    // Outside local/unittest environments Midway logs under $HOME/logs; keep them with the app.
+    globalConfig: { midwayLogger: { default: { dir: join(appDir, 'logs') } } },
   });
   console.log(`${name} is running against ${process.env.KAFKA_BROKERS}; Ctrl+C stops it.`);
   await new Promise(resolve => {
