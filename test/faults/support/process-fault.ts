@@ -1,5 +1,11 @@
-import { committedOffsets, createTopic, produce, uniqueName, waitFor } from '../../helpers/kafka';
-import { brokers } from '../../helpers/kafka';
+import {
+  brokers,
+  committedOffsets,
+  createTopic,
+  produce,
+  uniqueName,
+  waitFor,
+} from '../../helpers/kafka';
 import { kafkaVersion } from '../../testing/support';
 import { ConsumerProcess, type ProcessExit } from './consumer-process';
 import { allHandled, countDeliveries, type FaultReport } from './ledger';
