@@ -13,6 +13,8 @@ export interface BatchHandlerDeps {
   readonly consumer: () => Consumer;
   readonly isStopping: () => boolean;
   readonly logger: ILogger;
+  /** Calls `resume` after `delayMs` (unless the consumer stops first). */
+  retryLater(resume: () => void, delayMs: number): void;
 }
 
 /** How often a long batch asks kafkajs to heartbeat (kafkajs itself throttles to heartbeatInterval). */
@@ -48,7 +50,9 @@ export function createBatchHandler(
       );
       return;
     }
+    const partitionId = partitionKey(topic, partition);
     const scope: DeliveryScope = {
+      id: `${plan.groupId}|${partitionId}`,
       groupId: plan.groupId,
       topic,
       partition,
@@ -67,12 +71,15 @@ export function createBatchHandler(
       isAborted: () => !isRunning() || isStale() || deps.isStopping(),
     };
 
-    const partitionId = partitionKey(topic, partition);
     let lastHeartbeat = Date.now();
     for (const message of batch.messages) {
       if (scope.isAborted()) break;
       const outcome = await dispatcher.deliver(listeners, scope, message);
-      if (outcome !== 'done') break;
+      if (outcome !== 'done') {
+        // A retry: this partition waits (paused) while the group's other partitions go on.
+        if (typeof outcome === 'object') deps.retryLater(pause(), outcome.retryInMs);
+        break;
+      }
       resolveOffset(message.offset);
       if (topicPlan.autoCommit) {
         committer.markDone(partitionId, topic, partition, message.offset);

@@ -37,6 +37,8 @@ export class GroupConsumer {
   private assignment: Record<string, number[]> = {};
   /** Set once start succeeded: from then on a dead consumer is restarted rather than reported to start. */
   private started = false;
+  /** Resumes of partitions paused for a retry backoff. */
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
   /** Pinning of start offsets after the latest join (start waits for it). */
   private pinned: Promise<void> = Promise.resolve();
   readonly committer: OffsetCommitter;
@@ -120,6 +122,7 @@ export class GroupConsumer {
         consumer: () => consumer,
         isStopping: () => this.stopping,
         logger: this.deps.logger,
+        retryLater: (resume, delayMs) => this.retryLater(consumer, resume, delayMs),
       }),
     });
     await joined;
@@ -160,6 +163,7 @@ export class GroupConsumer {
       if (consumer !== this.current) return;
       this.assignment = payload.memberAssignment;
       this.committer.retainOnly(payload.memberAssignment);
+      this.deps.dispatcher.retainAssigned(this.groupId, payload.memberAssignment);
       this.restartAttempt = 0;
       this.setState('joined', { assignment: payload.memberAssignment });
       this.pinned = pinStartOffsets(
@@ -183,6 +187,19 @@ export class GroupConsumer {
       this.setState('crashed', { error: payload.error, detail });
       if (!payload.restart && this.started) this.scheduleRestart();
     });
+  }
+
+  private retryLater(consumer: Consumer, resume: () => void, delayMs: number): void {
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      if (!this.stopping && consumer === this.current) resume();
+    }, delayMs);
+    this.retryTimers.add(timer);
+  }
+
+  private clearRetryTimers(): void {
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
   }
 
   /** kafkajs gave up on a non-retriable error: replace the consumer, with backoff, until it runs. */
@@ -230,6 +247,7 @@ export class GroupConsumer {
 
   /** Disconnects the current consumer, whatever state it is in. */
   private async discard(): Promise<void> {
+    this.clearRetryTimers();
     const consumer = this.current;
     if (!consumer) return;
     try {

@@ -7,9 +7,12 @@ import type { PlannedListener } from '../listener/plan-groups';
 import { decode, type Deserializer } from './deserialize';
 import type { DeadLetterPublisher } from './dead-letter';
 import { retryDelay } from './retry/retry-policy';
+import { FailingMessages } from './retry/failing-messages';
 
 /** A partition as the dispatcher sees it: the context's scope plus whether work should stop. */
 export interface DeliveryScope extends PartitionScope {
+  /** Identifies group, topic and partition (computed once per batch). */
+  readonly id: string;
   /** True once the partition was revoked or the consumer is stopping: no more retries. */
   isAborted(): boolean;
 }
@@ -25,8 +28,10 @@ export interface ListenerRuntime {
  * - `done`: every listener handled the message (or its failure policy took it): resolve and commit.
  * - `aborted`: the partition was revoked or the consumer is stopping: leave it uncommitted.
  * - `stopped`: the `'stop'` policy paused the partition: leave it uncommitted.
+ * - `{ retryInMs }`: a listener failed and will get it again: pause the partition for that long,
+ *   so its later messages wait while other partitions go on, then fetch it again.
  */
-export type DeliveryOutcome = 'done' | 'aborted' | 'stopped';
+export type DeliveryOutcome = 'done' | 'aborted' | 'stopped' | { readonly retryInMs: number };
 
 export interface DispatcherDeps {
   readonly app: IMidwayKafkaApplication;
@@ -36,11 +41,17 @@ export interface DispatcherDeps {
   onPartitionStopped(failure: MessageFailure): void;
 }
 
-/** Longest single sleep during a backoff, so heartbeats and aborts are noticed in time. */
+/** Longest single sleep while a failure policy is retried in place, so aborts are noticed in time. */
 const BACKOFF_SLICE_MS = 500;
 
-/** Hands one message to every listener of its topic, retrying failures in place to keep order. */
+/**
+ * Hands one message to every listener of its topic. A failure is not retried in place: the
+ * partition pauses for the backoff and the message is fetched again, so the partition keeps its
+ * order while the group's other partitions keep going, and heartbeats never wait on a backoff.
+ */
 export class MessageDispatcher {
+  private readonly failing = new FailingMessages();
+
   constructor(private readonly deps: DispatcherDeps) {}
 
   async deliver(
@@ -48,18 +59,30 @@ export class MessageDispatcher {
     scope: DeliveryScope,
     message: KafkaMessage,
   ): Promise<DeliveryOutcome> {
-    if (listeners.length === 1) return this.deliverTo(listeners[0], scope, message);
+    const failing = this.failing.get(scope.id, message.offset);
+    if (!failing && listeners.length === 1) return this.deliverTo(listeners[0], scope, message, []);
+    const handled: string[] = [];
     for (const listener of listeners) {
-      const outcome = await this.deliverTo(listener, scope, message);
+      if (failing?.done.has(listener.plan.id)) continue;
+      const outcome = await this.deliverTo(listener, scope, message, handled);
       if (outcome !== 'done') return outcome;
+      handled.push(listener.plan.id);
     }
+    if (failing) this.failing.settle(scope.id, message.offset);
     return 'done';
   }
 
+  /** After a rebalance: retry state of partitions the group lost is dropped. */
+  retainAssigned(groupId: string, assignment: Readonly<Record<string, number[]>>): void {
+    this.failing.retainAssigned(groupId, assignment);
+  }
+
+  /** `handled`: listeners of this topic that already handled the message in this delivery. */
   private async deliverTo(
     listener: ListenerRuntime,
     scope: DeliveryScope,
     message: KafkaMessage,
+    handled: readonly string[],
   ): Promise<DeliveryOutcome> {
     let payload: unknown;
     try {
@@ -67,26 +90,48 @@ export class MessageDispatcher {
       if (payload instanceof Promise) payload = await payload;
     } catch (error) {
       this.logFailure(listener, scope, message, error, 0, 'not deserializable');
-      return this.exhausted(listener, scope, message, error, 0);
+      return this.settleAfter(
+        scope,
+        message,
+        await this.exhausted(listener, scope, message, error, 0),
+      );
     }
-    const { retry } = listener.plan;
-    for (let attempt = 1; ; attempt++) {
-      const ctx = createKafkaContext(this.deps.app, scope, message, payload, attempt);
-      try {
-        await listener.invoke(ctx);
-        return 'done';
-      } catch (error) {
-        const giveUp =
-          !isRetriableError(error) && (isNonRetriableError(error) || attempt >= retry.attempts);
-        if (giveUp) {
-          this.logFailure(listener, scope, message, error, attempt, 'giving up');
-          return this.exhausted(listener, scope, message, error, attempt);
-        }
-        const delay = retryDelay(retry, attempt);
-        this.logFailure(listener, scope, message, error, attempt, `retrying in ${delay} ms`);
-        if (!(await this.wait(delay, scope))) return 'aborted';
+    const id = listener.plan.id;
+    const attempt = (this.failing.get(scope.id, message.offset)?.attempts.get(id) ?? 0) + 1;
+    const ctx = createKafkaContext(this.deps.app, scope, message, payload, attempt);
+    try {
+      await listener.invoke(ctx);
+      return 'done';
+    } catch (error) {
+      const { retry } = listener.plan;
+      const giveUp =
+        !isRetriableError(error) && (isNonRetriableError(error) || attempt >= retry.attempts);
+      if (giveUp) {
+        this.logFailure(listener, scope, message, error, attempt, 'giving up');
+        return this.settleAfter(
+          scope,
+          message,
+          await this.exhausted(listener, scope, message, error, attempt),
+        );
       }
+      const retryInMs = retryDelay(retry, attempt);
+      this.logFailure(listener, scope, message, error, attempt, `retrying in ${retryInMs} ms`);
+      this.failing.recordFailure(scope, message.offset, id, attempt, handled);
+      return { retryInMs };
     }
+  }
+
+  /**
+   * Once the failure policy ran, the next delivery of the message (after a `'stop'` is resumed,
+   * say) starts afresh; a dead-lettered message that other listeners still need keeps its state.
+   */
+  private settleAfter(
+    scope: DeliveryScope,
+    message: KafkaMessage,
+    outcome: DeliveryOutcome,
+  ): DeliveryOutcome {
+    if (outcome === 'stopped') this.failing.settle(scope.id, message.offset);
+    return outcome;
   }
 
   /** Runs the listener's failure policy once its retries are used up. */

@@ -41,7 +41,9 @@ describe('failure handling: retries, dead letters, poison messages', () => {
   const statuses: ConsumerStatusEvent[] = [];
 
   beforeAll(async () => {
-    for (const topic of Object.values(names)) await createTopicNamed(topic, 1);
+    for (const topic of Object.values(names)) {
+      await createTopicNamed(topic, topic === names.twoPartitions ? 2 : 1);
+    }
     app = await startApp(fixture(__dirname, 'failures'), {
       consumerConfig: { groupId, sessionTimeout: 6000, heartbeatInterval: 1000 },
     });
@@ -134,5 +136,27 @@ describe('failure handling: retries, dead letters, poison messages', () => {
     expect(handledOn(names.slow)[0].attempt).toBe(2);
     expect(statuses.slice(before).map(s => s.state)).not.toContain('rebalancing');
     expect(statuses.slice(before).map(s => s.state)).not.toContain('joined');
+  });
+
+  it('while a message waits for its retry, its partition waits in order and the other partitions go on', async () => {
+    await produce(names.twoPartitions, [
+      { value: 'hold', partition: 0 },
+      { value: 'after-hold', partition: 0 },
+    ]);
+    await produce(
+      names.twoPartitions,
+      [1, 2, 3].map(i => ({ value: `other-${i}`, partition: 1 })),
+    );
+    const values = () => handledOn(names.twoPartitions).map(h => h.value);
+    await waitFor(() => values().includes('1:other-3'), 'the other partition');
+    expect(values()).not.toContain('0:hold');
+    await waitFor(
+      () => values().includes('0:after-hold'),
+      'the held partition, after its retry',
+      30_000,
+    );
+    const partition0 = values().filter(v => v.startsWith('0:'));
+    expect(partition0).toEqual(['0:hold', '0:after-hold']);
+    expect(values().indexOf('1:other-3')).toBeLessThan(values().indexOf('0:hold'));
   });
 });
