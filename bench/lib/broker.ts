@@ -1,0 +1,24 @@
+/**
+ * The broker a benchmark runs against: `KAFKA_BROKERS` when set, otherwise a local single-node
+ * Kafka started through `src/testing` (and stopped by `stop()`).
+ */
+export interface BenchBroker {
+  brokers: string[];
+  /** The Kafka release of the local broker, or undefined for an external cluster. */
+  kafkaVersion: string | undefined;
+  stop(): Promise<void>;
+}
+
+export async function benchBroker(): Promise<BenchBroker> {
+  const external = process.env.KAFKA_BROKERS;
+  if (external) {
+    return {
+      brokers: external.split(',').map(b => b.trim()),
+      kafkaVersion: process.env.KAFKA_VERSION || undefined,
+      stop: async () => undefined,
+    };
+  }
+  const { startKafka } = await import('../../src/testing');
+  const kafka = await startKafka({ kafkaVersion: process.env.KAFKA_VERSION || undefined });
+  return { brokers: kafka.brokers, kafkaVersion: kafka.kafkaVersion, stop: () => kafka.stop() };
+}
