@@ -24,7 +24,21 @@ export function splitMetadata(
     if (entry.topicName === topic) byPartition.set(entry.partition, entry);
   }
   const usedPerPartition = new Map<number, number>();
+  // The common case, one message per call, without the per-call bookkeeping below.
+  const single = (message: Message): RecordMetadata[] | Error => {
+    const partition = partitionOf(message);
+    const entry = partition === undefined ? undefined : byPartition.get(partition);
+    if (partition === undefined || !entry) {
+      return new Error(
+        `Kafka returned no offset for partition ${String(partition)} of topic "${topic}"`,
+      );
+    }
+    const used = usedPerPartition.get(partition) ?? 0;
+    usedPerPartition.set(partition, used + 1);
+    return [{ ...entry, baseOffset: addOffset(entry.baseOffset, used) }];
+  };
   return calls.map(messages => {
+    if (messages.length === 1) return single(messages[0]);
     const firstIndex = new Map<number, number>();
     let missing: Error | undefined;
     for (const message of messages) {
@@ -53,5 +67,6 @@ export function splitMetadata(
 function addOffset(base: string | undefined, delta: number): string | undefined {
   if (base === undefined) return undefined;
   if (delta === 0) return base;
-  return (BigInt(base) + BigInt(delta)).toString();
+  const sum = Number(base) + delta;
+  return Number.isSafeInteger(sum) ? String(sum) : (BigInt(base) + BigInt(delta)).toString();
 }
