@@ -19,6 +19,7 @@ import { toSendError } from './errors';
 import { buildEmitMessage, prepareMessages, type EmitOptions } from './messages';
 import { DEFAULT_ACKS, resolveProducerSettings, type ProducerSettings } from './options';
 import { PartitionTracker } from './partition-tracker';
+import { splitMetadata } from './metadata';
 import { ProducerSession } from './producer-session';
 
 type ServiceState = 'unconfigured' | 'running' | 'stopping' | 'stopped';
@@ -45,6 +46,7 @@ export class KafkaService {
   private settings: ProducerSettings | undefined;
   private session: ProducerSession | undefined;
   private batcher: ProducerBatcher | undefined;
+  private tracker: PartitionTracker | undefined;
 
   @Init()
   async init(): Promise<void> {
@@ -54,6 +56,7 @@ export class KafkaService {
     const logger = this.logger ?? consoleFallback;
     const kafka = createKafkaClient(settings.kafkaConfig, logger);
     const tracker = new PartitionTracker();
+    this.tracker = tracker;
     const producerConfig = {
       ...settings.producerConfig,
       createPartitioner: tracker.wrap(settings.producerConfig.createPartitioner),
@@ -100,13 +103,26 @@ export class KafkaService {
     const options = this.sendOptions(record.topic, record);
     if (prepared.messages.length === 0) return [];
     if (this.batcher) return this.batcher.enqueue(record.topic, prepared, options);
+    const { messages } = prepared;
+    this.tracker?.track(messages);
+    let response: RecordMetadata[];
     try {
-      return await session.run(producer =>
-        producer.send({ ...options, topic: record.topic, messages: prepared.messages }),
+      response = await session.run(producer =>
+        producer.send({ ...options, topic: record.topic, messages }),
       );
     } catch (error) {
       throw toSendError(record.topic, error);
     }
+    // kafkajs can report success without an offset for a partition whose leader moved during its
+    // retries (its messages were never written): check every partition used, as the batcher does.
+    if (options.acks !== 0 && this.tracker) {
+      const tracker = this.tracker;
+      const [checked] = splitMetadata(record.topic, [messages], response, m =>
+        tracker.partitionOf(m),
+      );
+      if (checked instanceof Error) throw toSendError(record.topic, checked);
+    }
+    return response;
   }
 
   /**

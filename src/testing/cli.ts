@@ -94,15 +94,21 @@ async function main(argv: string[]): Promise<number> {
   return new Promise<number>(() => undefined);
 }
 
-main(process.argv.slice(2)).then(
-  code => process.exit(code),
-  (error: unknown) => {
-    if (shuttingDown) return; // a signal interrupted the startup; its handler exits
-    const message =
-      error instanceof LocalKafkaError
-        ? `${error.code}: ${error.message}`
-        : String((error as Error)?.stack ?? error);
-    process.stderr.write(`midway-kafka-broker: ${message}\n`);
-    void stopAll().then(() => process.exit(1));
-  },
-);
+/** Runs the command with `argv` and exits the process when it is done. */
+export function runCli(argv: string[] = process.argv.slice(2)): void {
+  main(argv).then(
+    code => process.exit(code),
+    (error: unknown) => {
+      if (shuttingDown) return; // a signal interrupted the startup; its handler exits
+      const message =
+        error instanceof LocalKafkaError
+          ? `${error.code}: ${error.message}`
+          : String((error as Error)?.stack ?? error);
+      process.stderr.write(`midway-kafka-broker: ${message}\n`);
+      void stopAll().then(() => process.exit(1));
+    },
+  );
+}
+
+// Only as a program: Midway scans src/ of an app rooted here, and importing must not start a broker.
+if (require.main === module) runCli();
