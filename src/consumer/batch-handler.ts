@@ -19,6 +19,7 @@ export interface BatchHandlerDeps {
 
 /** How often a long batch asks kafkajs to heartbeat (kafkajs itself throttles to heartbeatInterval). */
 const HEARTBEAT_EVERY_MS = 1000;
+const STALE_CHECK_EVERY = 32;
 
 /**
  * kafkajs's `eachBatch` for one group: messages of a partition go through the dispatcher one at a
@@ -72,23 +73,33 @@ export function createBatchHandler(
     };
 
     let lastHeartbeat = Date.now();
-    for (const message of batch.messages) {
-      if (scope.isAborted()) break;
-      const outcome = await dispatcher.deliver(listeners, scope, message);
-      if (outcome !== 'done') {
-        // A retry: this partition waits (paused) while the group's other partitions go on.
-        if (typeof outcome === 'object') deps.retryLater(pause(), outcome.retryInMs);
-        break;
+    let lastDone: string | undefined;
+    const { messages } = batch;
+    try {
+      for (let i = 0; i < messages.length; i++) {
+        // isStale (a seek on this partition) costs kafkajs a JSON.stringify: look every 32 messages.
+        if (!isRunning() || deps.isStopping() || (i % STALE_CHECK_EVERY === 0 && isStale())) break;
+        const message = messages[i];
+        const outcome = await dispatcher.deliver(listeners, scope, message);
+        if (outcome !== 'done') {
+          // A retry: this partition waits (paused) while the group's other partitions go on.
+          if (typeof outcome === 'object') deps.retryLater(pause(), outcome.retryInMs);
+          break;
+        }
+        lastDone = message.offset;
+        if (topicPlan.autoCommit) {
+          committer.markDone(partitionId, topic, partition, message.offset);
+          if (committer.isDue(false)) await committer.commitPending(commit);
+        }
+        if (Date.now() - lastHeartbeat >= HEARTBEAT_EVERY_MS) {
+          lastHeartbeat = Date.now();
+          await heartbeat().catch(() => undefined);
+        }
       }
-      resolveOffset(message.offset);
-      if (topicPlan.autoCommit) {
-        committer.markDone(partitionId, topic, partition, message.offset);
-        if (committer.isDue(false)) await committer.commitPending(commit);
-      }
-      if (Date.now() - lastHeartbeat >= HEARTBEAT_EVERY_MS) {
-        lastHeartbeat = Date.now();
-        await heartbeat().catch(() => undefined);
-      }
+    } finally {
+      // The position moves past finished messages only; kafkajs fetches from there next time.
+      // Once per batch: kafkajs's resolveOffset does Long arithmetic on every call.
+      if (lastDone !== undefined) resolveOffset(lastDone);
     }
     // On a stop, kafkajs leaves the group right after this returns: commit everything finished now.
     if (committer.isDue(true) || (deps.isStopping() && !isStale()))

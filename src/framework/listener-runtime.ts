@@ -1,4 +1,4 @@
-import { MidwayInvokeForbiddenError } from '@midwayjs/core';
+import { getProviderUUId, MidwayInvokeForbiddenError } from '@midwayjs/core';
 import type { IMidwayKafkaContext } from '../interface';
 import type { PlannedListener } from '../listener/plan-groups';
 import { resolveDeserializer } from '../consumer/deserialize';
@@ -38,12 +38,14 @@ export async function createListenerRuntime(
 ): Promise<ListenerRuntime> {
   const { target, propertyKey } = plan;
   const declaresGuards = host.declaresGuards(target, propertyKey);
+  // The container looks a class up by this id; resolving it once saves a metadata read per message.
+  const identifier = getProviderUUId(target) ?? target;
   const handle: Invoke = async ctx => {
     const guarded = declaresGuards || host.hasGlobalGuards();
     if (guarded && !(await host.runGuard(ctx, target, propertyKey))) {
       throw new MidwayInvokeForbiddenError(propertyKey, target);
     }
-    const instance = (await ctx.requestContext.getAsync(target)) as Record<string, unknown>;
+    const instance = (await ctx.requestContext.getAsync(identifier)) as Record<string, unknown>;
     const method = instance[propertyKey];
     if (typeof method !== 'function') {
       throw new TypeError(`${plan.id} is not a method; @KafkaListener must decorate a method.`);
