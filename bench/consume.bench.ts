@@ -6,6 +6,8 @@
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
+import { benchBroker } from './lib/broker';
+import { median } from './lib/stats';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200_000);
 const MESSAGE_BYTES = 256;
@@ -21,7 +23,9 @@ type Variant = 'framework' | 'eachMessage' | 'eachBatch';
 const VARIANTS: Variant[] = ['framework', 'eachMessage', 'eachBatch'];
 
 async function main(): Promise<void> {
-  const broker = await brokerForBench();
+  const broker = await benchBroker();
+  if (!process.env.KAFKA_BROKERS)
+    console.log(`local Kafka ${broker.kafkaVersion} at ${broker.brokers.join(',')}`);
   const kafka = new Kafka({
     clientId: 'bench-consume',
     brokers: broker.brokers,
@@ -51,15 +55,6 @@ async function main(): Promise<void> {
     await broker.stop();
   }
   report(rows);
-}
-
-async function brokerForBench(): Promise<{ brokers: string[]; stop(): Promise<void> }> {
-  if (process.env.KAFKA_BROKERS) {
-    return { brokers: process.env.KAFKA_BROKERS.split(','), stop: async () => {} };
-  }
-  const { startKafka } = await import('../src/testing');
-  console.log('starting a local Kafka broker …');
-  return startKafka({ jvmOptions: ['-Xms1g', '-Xmx1g', '-XX:+UseG1GC'] });
 }
 
 async function fillTopic(kafka: Kafka, topic: string, partitions: number): Promise<void> {
@@ -151,9 +146,6 @@ async function measureFramework(
 async function stopQuietly(consumer: Consumer): Promise<void> {
   await consumer.disconnect().catch(() => undefined);
 }
-
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 function report(rows: { partitions: number; variant: Variant; rates: number[] }[]): void {
   console.log('\npartitions | variant      | median msg/s | runs');

@@ -19,6 +19,10 @@ export async function benchBroker(): Promise<BenchBroker> {
     };
   }
   const { startKafka } = await import('../../src/testing');
-  const kafka = await startKafka({ kafkaVersion: process.env.KAFKA_VERSION || undefined });
+  // A roomier heap than the test default: the broker should not be what limits a benchmark.
+  const kafka = await startKafka({
+    kafkaVersion: process.env.KAFKA_VERSION || undefined,
+    jvmOptions: ['-Xms1g', '-Xmx1g', '-XX:+UseG1GC', '-Djava.awt.headless=true'],
+  });
   return { brokers: kafka.brokers, kafkaVersion: kafka.kafkaVersion, stop: () => kafka.stop() };
 }
