@@ -39,13 +39,17 @@ export async function createListenerRuntime(
   const { target, propertyKey } = plan;
   const declaresGuards = host.declaresGuards(target, propertyKey);
   // The container looks a class up by this id; resolving it once saves a metadata read per message.
-  const identifier = getProviderUUId(target) ?? target;
+  const providerId: string | undefined = getProviderUUId(target);
+  const instanceOf = (ctx: IMidwayKafkaContext) =>
+    (providerId
+      ? ctx.requestContext.getAsync<Record<string, unknown>>(providerId)
+      : ctx.requestContext.getAsync(target)) as Promise<Record<string, unknown>>;
   const handle: Invoke = async ctx => {
     const guarded = declaresGuards || host.hasGlobalGuards();
     if (guarded && !(await host.runGuard(ctx, target, propertyKey))) {
       throw new MidwayInvokeForbiddenError(propertyKey, target);
     }
-    const instance = (await ctx.requestContext.getAsync(identifier)) as Record<string, unknown>;
+    const instance = await instanceOf(ctx);
     const method = instance[propertyKey];
     if (typeof method !== 'function') {
       throw new TypeError(`${plan.id} is not a method; @KafkaListener must decorate a method.`);
