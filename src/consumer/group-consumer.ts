@@ -71,15 +71,31 @@ export class GroupConsumer {
     return this.current;
   }
 
-  /** Connects, subscribes and runs; resolves once the group is joined and start offsets are pinned. */
+  /**
+   * Connects, subscribes and runs; resolves once the group is joined and start offsets are pinned.
+   * A cluster that is reachable but whose group coordinator is not ready yet (just started) is
+   * waited for until `startTimeout`; anything else fails start at once.
+   */
   async start(): Promise<void> {
-    try {
-      await this.launch();
-      this.started = true;
-    } catch (error) {
-      await this.discard();
-      this.setState('crashed', { error });
-      throw this.startError(error);
+    const deadline = Date.now() + this.deps.startTimeout;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.launch();
+        this.started = true;
+        return;
+      } catch (error) {
+        await this.discard();
+        const delay = Math.min(500 * attempt, 5000);
+        if (coordinatorNotReady(error) && Date.now() + delay < deadline) {
+          this.deps.logger.info(
+            `[midway-kafka] group '${this.groupId}': the group coordinator is not ready yet, trying again in ${delay} ms`,
+          );
+          await new Promise(resolve => setTimeout(resolve, delay));
+          continue;
+        }
+        this.setState('crashed', { error });
+        throw this.startError(error);
+      }
     }
   }
 
@@ -292,4 +308,27 @@ async function withTimeout(work: Promise<unknown>, ms: number): Promise<boolean>
   } finally {
     clearTimeout(timer);
   }
+}
+
+const COORDINATOR_NOT_READY = new Set([
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'COORDINATOR_NOT_AVAILABLE',
+  'GROUP_COORDINATOR_NOT_AVAILABLE',
+  'NOT_COORDINATOR',
+]);
+
+/** True for errors of a cluster that answers but has not finished starting its group coordinator. */
+function coordinatorNotReady(error: unknown): boolean {
+  for (
+    let e = error as { name?: string; type?: string; cause?: unknown } | undefined;
+    e;
+    e = e.cause as typeof e
+  ) {
+    if (
+      e.name === 'KafkaJSGroupCoordinatorNotFound' ||
+      (e.type && COORDINATOR_NOT_READY.has(e.type))
+    )
+      return true;
+  }
+  return false;
 }
