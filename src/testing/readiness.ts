@@ -42,14 +42,20 @@ export async function waitUntilReady(check: ReadinessCheck): Promise<ReadinessRe
     const failure = check.failure?.();
     if (failure) return { ready: false, reason: failure };
     try {
-      const cluster = await describeCluster(check.brokers);
-      const missing = check.nodeIds.filter(id => !cluster.nodeIds.includes(id));
-      if (missing.length === 0 && cluster.controller !== null && cluster.controller >= 0) {
-        return { ready: true };
+      // Ask every node: each one's metadata must list all nodes, or a client that happens to
+      // bootstrap from a node that is behind sees a smaller cluster.
+      let problem: string | undefined;
+      for (const broker of check.brokers) {
+        const cluster = await describeCluster([broker]);
+        const missing = check.nodeIds.filter(id => !cluster.nodeIds.includes(id));
+        if (missing.length > 0)
+          problem = `${broker} does not list node(s) ${missing.join(', ')} yet`;
+        else if (cluster.controller === null || cluster.controller < 0)
+          problem = 'no controller elected yet';
+        if (problem) break;
       }
-      lastProblem = missing.length
-        ? `node(s) ${missing.join(', ')} not registered yet`
-        : 'no controller elected yet';
+      if (!problem) return { ready: true };
+      lastProblem = problem;
     } catch (error) {
       lastProblem = (error as Error).message;
     }

@@ -45,6 +45,11 @@ export function serverProperties(
     'share.coordinator.state.topic.min.isr': minIsr,
     'share.coordinator.state.topic.num.partitions': '1',
     'group.initial.rebalance.delay.ms': '0',
+    // Several JVMs share two cores on a CI machine: a node busy with GC must not be fenced or
+    // trigger controller elections for a pause of a few seconds. Clean stops are unaffected.
+    'broker.session.timeout.ms': '30000',
+    'controller.quorum.election.timeout.ms': '3000',
+    'controller.quorum.fetch.timeout.ms': '6000',
     ...overrides,
   };
 }

@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, type Admin, type IHeaders, type Message } from 'kafkajs';
+import {
+  Kafka,
+  logLevel,
+  type Admin,
+  type IHeaders,
+  type ITopicConfig,
+  type Message,
+} from 'kafkajs';
 
 /** The brokers of this test run: the one global-setup started, or `KAFKA_BROKERS`. */
 export function brokers(): string[] {
@@ -60,6 +67,33 @@ export async function createTopicNamed(
       waitForLeaders: true,
     }),
   );
+}
+
+/**
+ * Creates topics and waits until every partition has a leader and `replicationFactor` in-sync
+ * replicas, as seen from `admin`'s cluster. kafkajs's own waitForLeaders gives up when a broker of
+ * a multi-node cluster has not heard of the new topic yet; this polls through that.
+ */
+export async function createTopicsReady(admin: Admin, topics: ITopicConfig[]): Promise<void> {
+  await admin.createTopics({ topics, waitForLeaders: false });
+  for (const { topic, replicationFactor = 1 } of topics) {
+    await waitFor(
+      async () => {
+        try {
+          const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+          const partitions = metadata.topics[0]?.partitions ?? [];
+          return (
+            partitions.length > 0 &&
+            partitions.every(p => p.leader >= 0 && p.isr.length >= replicationFactor)
+          );
+        } catch {
+          return false; // not known to the broker asked yet
+        }
+      },
+      `leaders and in-sync replicas of ${topic}`,
+      60_000,
+    );
+  }
 }
 
 export interface TestMessage {

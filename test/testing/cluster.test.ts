@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { startKafka, type LocalKafka } from 'midway-kafka/testing';
-import { uniqueName, waitFor } from '../helpers/kafka';
+import { createTopicsReady, uniqueName, waitFor } from '../helpers/kafka';
 import { kafkaVersion, processesMentioning } from './support';
 
 // Three JVMs on two cores: startup and leader changes take a while.
@@ -37,17 +37,14 @@ describe(`a 3-node local cluster (${kafkaVersion()})`, () => {
     const admin = client(cluster.brokers).admin();
     await admin.connect();
     try {
-      await admin.createTopics({
-        topics: [
-          {
-            topic,
-            numPartitions: 3,
-            replicationFactor: 3,
-            configEntries: [{ name: 'min.insync.replicas', value: '2' }],
-          },
-        ],
-        waitForLeaders: true,
-      });
+      await createTopicsReady(admin, [
+        {
+          topic,
+          numPartitions: 3,
+          replicationFactor: 3,
+          configEntries: [{ name: 'min.insync.replicas', value: '2' }],
+        },
+      ]);
     } finally {
       await admin.disconnect();
     }

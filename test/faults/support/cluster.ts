@@ -1,5 +1,5 @@
 import { Kafka, logLevel, type Admin, type ITopicConfig } from 'kafkajs';
-import { uniqueName } from '../../helpers/kafka';
+import { createTopicsReady, uniqueName } from '../../helpers/kafka';
 
 /** kafkajs clients for a broker or cluster a fault test started itself (not the shared one). */
 export function clusterKafka(brokers: string[]): Kafka {
@@ -21,9 +21,7 @@ export async function withClusterAdmin<T>(
 
 /** Creates `topic` and waits until every partition has a leader. */
 export async function createClusterTopic(brokers: string[], topic: ITopicConfig): Promise<void> {
-  await withClusterAdmin(brokers, admin =>
-    admin.createTopics({ topics: [topic], waitForLeaders: true }),
-  );
+  await withClusterAdmin(brokers, admin => createTopicsReady(admin, [topic]));
 }
 
 /** The node id leading `partition` of `topic`, as the cluster reports it now. */
