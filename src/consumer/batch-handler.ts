@@ -20,6 +20,8 @@ export interface BatchHandlerDeps {
 /** How often a long batch asks kafkajs to heartbeat (kafkajs itself throttles to heartbeatInterval). */
 const HEARTBEAT_EVERY_MS = 1000;
 const STALE_CHECK_EVERY = 32;
+/** kafkajs's own default fetch wait, when a user config removed ours. */
+const KAFKAJS_MAX_WAIT_MS = 5000;
 
 /**
  * kafkajs's `eachBatch` for one group: messages of a partition go through the dispatcher one at a
@@ -31,6 +33,7 @@ export function createBatchHandler(
   deps: BatchHandlerDeps,
 ): (payload: EachBatchPayload) => Promise<void> {
   const { plan, runtimes, dispatcher, committer, logger } = deps;
+  const inPlaceRetryBelowMs = plan.consumerConfig.maxWaitTimeInMs ?? KAFKAJS_MAX_WAIT_MS;
   return async ({
     batch,
     resolveOffset,
@@ -70,6 +73,7 @@ export function createBatchHandler(
         return committing;
       },
       isAborted: () => !isRunning() || isStale() || deps.isStopping(),
+      inPlaceRetryBelowMs,
     };
 
     let lastHeartbeat = Date.now();

@@ -15,6 +15,8 @@ export interface DeliveryScope extends PartitionScope {
   readonly id: string;
   /** True once the partition was revoked or the consumer is stopping: no more retries. */
   isAborted(): boolean;
+  /** Retry backoffs shorter than this (the consumer's fetch wait) are waited out in place. */
+  readonly inPlaceRetryBelowMs: number;
 }
 
 /** A planned listener made callable: Midway guards, middleware and filters around the method. */
@@ -41,13 +43,14 @@ export interface DispatcherDeps {
   onPartitionStopped(failure: MessageFailure): void;
 }
 
-/** Longest single sleep while a failure policy is retried in place, so aborts are noticed in time. */
+/** Longest single sleep of an in-place wait, so heartbeats and aborts are noticed in time. */
 const BACKOFF_SLICE_MS = 500;
 
 /**
- * Hands one message to every listener of its topic. A failure is not retried in place: the
- * partition pauses for the backoff and the message is fetched again, so the partition keeps its
- * order while the group's other partitions keep going, and heartbeats never wait on a backoff.
+ * Hands one message to every listener of its topic. A failure is retried after a backoff: a short
+ * one (under one fetch wait) in place, heartbeating; a longer one by pausing the partition and
+ * fetching the message again, so the partition keeps its order while the group's other partitions
+ * keep going, and nothing waits on a long backoff.
  */
 export class MessageDispatcher {
   private readonly failing = new FailingMessages();
@@ -97,27 +100,44 @@ export class MessageDispatcher {
       );
     }
     const id = listener.plan.id;
-    const attempt = (this.failing.get(scope.id, message.offset)?.attempts.get(id) ?? 0) + 1;
-    const ctx = createKafkaContext(this.deps.app, scope, message, payload, attempt);
-    try {
-      await listener.invoke(ctx);
-      return 'done';
-    } catch (error) {
-      const { retry } = listener.plan;
-      const giveUp =
-        !isRetriableError(error) && (isNonRetriableError(error) || attempt >= retry.attempts);
-      if (giveUp) {
-        this.logFailure(listener, scope, message, error, attempt, 'giving up');
-        return this.settleAfter(
+    let attempt = (this.failing.get(scope.id, message.offset)?.attempts.get(id) ?? 0) + 1;
+    for (; ; attempt++) {
+      const ctx = createKafkaContext(this.deps.app, scope, message, payload, attempt);
+      try {
+        await listener.invoke(ctx);
+        return 'done';
+      } catch (error) {
+        const { retry } = listener.plan;
+        const giveUp =
+          !isRetriableError(error) && (isNonRetriableError(error) || attempt >= retry.attempts);
+        if (giveUp) {
+          this.logFailure(listener, scope, message, error, attempt, 'giving up');
+          return this.settleAfter(
+            scope,
+            message,
+            await this.exhausted(listener, scope, message, error, attempt),
+          );
+        }
+        const retryInMs = retryDelay(retry, attempt);
+        // A wait shorter than one fetch is cheaper in place (heartbeating) than a pause, which
+        // costs a fetch cycle; a longer one pauses the partition so the others go on.
+        if (retryInMs < scope.inPlaceRetryBelowMs) {
+          this.logFailure(listener, scope, message, error, attempt, `retrying in ${retryInMs} ms`);
+          if (await this.wait(retryInMs, scope)) continue;
+          this.failing.recordFailure(scope, message.offset, id, attempt, handled);
+          return 'aborted';
+        }
+        this.logFailure(
+          listener,
           scope,
           message,
-          await this.exhausted(listener, scope, message, error, attempt),
+          error,
+          attempt,
+          `retrying in ${retryInMs} ms (partition paused meanwhile)`,
         );
+        this.failing.recordFailure(scope, message.offset, id, attempt, handled);
+        return { retryInMs };
       }
-      const retryInMs = retryDelay(retry, attempt);
-      this.logFailure(listener, scope, message, error, attempt, `retrying in ${retryInMs} ms`);
-      this.failing.recordFailure(scope, message.offset, id, attempt, handled);
-      return { retryInMs };
     }
   }
 
