@@ -49,8 +49,13 @@ async function keepingAlive<T>(work: Promise<T>): Promise<T> {
 }
 
 /** A KRaft cluster id: 16 random bytes, URL-safe base64 without padding. */
-function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+export function newClusterId(): string {
+  // An id starting with '-' reads as an option to kafka-storage's argument parser (Kafka's own
+  // Uuid.randomUuid avoids those for the same reason), so draw again.
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 async function allocatePorts(nodes: number, firstBrokerPort?: number): Promise<NodeLayout[]> {

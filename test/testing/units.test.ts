@@ -1,3 +1,4 @@
+import { newClusterId } from '../../src/testing/cluster';
 import { brokerPom } from '../../src/testing/jars';
 import { kafkaToolClasses } from '../../src/testing/java-tools';
 import { resolveOptions } from '../../src/testing/options';
@@ -72,5 +73,13 @@ describe('local broker helper internals', () => {
     expect(() => resolveOptions({ kafkaVersion: '4.3.1</version>' })).toThrow(/not a version/);
     expect(() => resolveOptions({ port: 70000 })).toThrow(/not a usable TCP port/);
     expect(resolveOptions({}).nodes).toBe(1);
+  });
+});
+
+describe('newClusterId', () => {
+  it('never starts with "-", which kafka-storage would read as an option', () => {
+    const ids = Array.from({ length: 5000 }, () => newClusterId());
+    expect(ids.filter(id => id.startsWith('-'))).toEqual([]);
+    expect(ids.every(id => /^[A-Za-z0-9_-]{22}$/.test(id))).toBe(true);
   });
 });
