@@ -5,8 +5,8 @@ import { fixture, startApp, stopApp } from '../helpers/app';
 import { kafkaVersion } from '../testing/support';
 import { handled, stream } from './fixtures/stream-app/src/names';
 import { createClusterTopic } from './support/cluster';
-import { allHandled, countDeliveries, describeError, printReport } from './support/ledger';
-import { startProducing, type ProduceLoop } from './support/produce-loop';
+import { describeError, printReport } from './support/ledger';
+import { awaitRecovery, startProducing, type ProduceLoop } from './support/produce-loop';
 
 const OUTAGE_MS = 10_000;
 
@@ -50,24 +50,12 @@ describe('fault: the broker is stopped for 10 s while the app produces and consu
     const failuresBefore = producing.failures;
     await new Promise(resolve => setTimeout(resolve, OUTAGE_MS));
     await kafka.startNode(node);
-    const backAt = Date.now();
-    const confirmedAtRestart = producing.confirmed.length;
-
-    await waitFor(
-      () => producing.confirmed.length >= confirmedAtRestart + 200,
-      'the producer to send again',
-      120_000,
+    const { producerMs, consumerMs, lost, duplicates, unconfirmed } = await awaitRecovery(
+      producing,
+      handled,
+      Date.now(),
+      200,
     );
-    const producerBackMs = Date.now() - backAt;
-    await producing.stop();
-    await waitFor(
-      () => allHandled(producing.confirmed, handled),
-      'every confirmed value handled',
-      120_000,
-    );
-    const consumerCaughtUpMs = Date.now() - backAt;
-
-    const { lost, duplicates, unconfirmed } = countDeliveries(producing.confirmed, handled);
     printReport(
       {
         fault: 'broker-outage-10s',
@@ -83,8 +71,8 @@ describe('fault: the broker is stopped for 10 s while the app produces and consu
         lastSendError: describeError(producing.lastError),
         failedSendsDuringOutage: producing.failures - failuresBefore,
         failedButWritten: unconfirmed,
-        producerBackMs,
-        consumerCaughtUpMs,
+        producerBackMs: producerMs,
+        consumerCaughtUpMs: consumerMs,
       },
     );
     expect(lost).toEqual([]);

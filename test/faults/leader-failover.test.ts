@@ -5,8 +5,8 @@ import { fixture, startApp, stopApp } from '../helpers/app';
 import { kafkaVersion } from '../testing/support';
 import { handled, stream } from './fixtures/stream-app/src/names';
 import { createClusterTopic, partitionLeader } from './support/cluster';
-import { allHandled, countDeliveries, describeError, printReport } from './support/ledger';
-import { startProducing, type ProduceLoop } from './support/produce-loop';
+import { describeError, printReport } from './support/ledger';
+import { awaitRecovery, startProducing, type ProduceLoop } from './support/produce-loop';
 
 // Three JVMs on a shared 2-core machine: startup and leader elections take a while.
 jest.setTimeout(300_000);
@@ -53,25 +53,14 @@ describe('fault: the partition leader of a 3-node cluster is stopped mid-stream'
     stoppedNode = leader;
     await cluster.stopNode(leader);
     const stoppedAt = Date.now();
-    const confirmedAtStop = producing.confirmed.length;
     const survivors = cluster.brokers.filter((_, i) => cluster.nodeIds[i] !== leader);
     const newLeader = await partitionLeader(survivors, stream.topic, 0);
-
-    await waitFor(
-      () => producing.confirmed.length >= confirmedAtStop + 300,
-      'the producer to send through the new leaders',
-      120_000,
+    const { producerMs, consumerMs, lost, duplicates, unconfirmed } = await awaitRecovery(
+      producing,
+      handled,
+      stoppedAt,
+      300,
     );
-    const producerOnMs = Date.now() - stoppedAt;
-    await producing.stop();
-    await waitFor(
-      () => allHandled(producing.confirmed, handled),
-      'every confirmed value handled',
-      120_000,
-    );
-    const consumerCaughtUpMs = Date.now() - stoppedAt;
-
-    const { lost, duplicates, unconfirmed } = countDeliveries(producing.confirmed, handled);
     printReport(
       {
         fault: 'leader-stopped-3-nodes',
@@ -88,8 +77,8 @@ describe('fault: the partition leader of a 3-node cluster is stopped mid-stream'
         failedSends: producing.failures,
         lastSendError: describeError(producing.lastError),
         failedButWritten: unconfirmed,
-        producerOnMs,
-        consumerCaughtUpMs,
+        producerOnMs: producerMs,
+        consumerCaughtUpMs: consumerMs,
       },
     );
     expect(newLeader).not.toBe(leader);

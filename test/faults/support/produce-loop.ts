@@ -1,3 +1,6 @@
+import { waitFor } from '../../helpers/kafka';
+import { allHandled, countDeliveries } from './ledger';
+
 /** A producer that keeps sending numbered values until stopped, as an application would. */
 export interface ProduceLoop {
   /** Values whose send resolved: the broker acknowledged them. */
@@ -53,4 +56,44 @@ export function startProducing(
       await done;
     },
   };
+}
+
+/** How a stream recovered after a fault, and what every confirmed value became. */
+export interface Recovery {
+  /** ms from the fault until the producer had confirmed `moreSends` more values. */
+  producerMs: number;
+  /** ms from the fault until every confirmed value was handled. */
+  consumerMs: number;
+  lost: string[];
+  duplicates: number;
+  /** Values handled although their send had failed (written, but not confirmed). */
+  unconfirmed: number;
+}
+
+/**
+ * After a fault at `faultAt`: waits for the producer to confirm `moreSends` more values, stops
+ * it, waits until every confirmed value was handled, and counts lost and duplicate deliveries.
+ */
+export async function awaitRecovery(
+  producing: ProduceLoop,
+  handled: readonly string[],
+  faultAt: number,
+  moreSends: number,
+): Promise<Recovery> {
+  const confirmedAtFault = producing.confirmed.length;
+  await waitFor(
+    () => producing.confirmed.length >= confirmedAtFault + moreSends,
+    'the producer to send again',
+    120_000,
+  );
+  const producerMs = Date.now() - faultAt;
+  await producing.stop();
+  await waitFor(
+    () => allHandled(producing.confirmed, handled),
+    'every confirmed value handled',
+    120_000,
+  );
+  const consumerMs = Date.now() - faultAt;
+  const { lost, duplicates, unconfirmed } = countDeliveries(producing.confirmed, handled);
+  return { producerMs, consumerMs, lost, duplicates, unconfirmed };
 }
