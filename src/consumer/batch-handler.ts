@@ -19,6 +19,9 @@ export interface BatchHandlerDeps {
 
 /** How often a long batch asks kafkajs to heartbeat (kafkajs itself throttles to heartbeatInterval). */
 const HEARTBEAT_EVERY_MS = 1000;
+/** A timer marks heartbeats due; the clock is also read every this many messages, for when
+ * synchronous handlers keep the timer from firing. Reading it per message costs more than an empty handler. */
+const CLOCK_CHECK_EVERY = 16;
 const STALE_CHECK_EVERY = 32;
 /** kafkajs's own default fetch wait, when a user config removed ours. */
 const KAFKAJS_MAX_WAIT_MS = 5000;
@@ -77,6 +80,9 @@ export function createBatchHandler(
     };
 
     let lastHeartbeat = Date.now();
+    let heartbeatDue = false;
+    const heartbeatTimer = setInterval(() => (heartbeatDue = true), HEARTBEAT_EVERY_MS);
+    heartbeatTimer.unref();
     let lastDone: string | undefined;
     const { messages } = batch;
     try {
@@ -84,7 +90,8 @@ export function createBatchHandler(
         // isStale (a seek on this partition) costs kafkajs a JSON.stringify: look every 32 messages.
         if (!isRunning() || deps.isStopping() || (i % STALE_CHECK_EVERY === 0 && isStale())) break;
         const message = messages[i];
-        const outcome = await dispatcher.deliver(listeners, scope, message);
+        let outcome = dispatcher.deliver(listeners, scope, message);
+        if (outcome instanceof Promise) outcome = await outcome;
         if (outcome !== 'done') {
           // A retry: this partition waits (paused) while the group's other partitions go on.
           if (typeof outcome === 'object') deps.retryLater(pause(), outcome.retryInMs);
@@ -95,12 +102,17 @@ export function createBatchHandler(
           committer.markDone(partitionId, topic, partition, message.offset);
           if (committer.isDue(false)) await committer.commitPending(commit);
         }
-        if (Date.now() - lastHeartbeat >= HEARTBEAT_EVERY_MS) {
+        if (
+          heartbeatDue ||
+          (i % CLOCK_CHECK_EVERY === 0 && Date.now() - lastHeartbeat >= HEARTBEAT_EVERY_MS)
+        ) {
+          heartbeatDue = false;
           lastHeartbeat = Date.now();
           await heartbeat().catch(() => undefined);
         }
       }
     } finally {
+      clearInterval(heartbeatTimer);
       // The position moves past finished messages only; kafkajs fetches from there next time.
       // Once per batch: kafkajs's resolveOffset does Long arithmetic on every call.
       if (lastDone !== undefined) resolveOffset(lastDone);

@@ -38,17 +38,27 @@ export function decode(
   topic: string,
   partition: number,
 ): unknown {
-  const fail = (error: unknown): never => {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new KafkaDeserializationError(
-      `Could not deserialize the message at ${topic}[${partition}]@${message.offset}: ${reason}`,
-      { cause: error },
-    );
-  };
   try {
     const payload = deserializer(message);
-    return payload instanceof Promise ? payload.catch(fail) : payload;
+    return payload instanceof Promise
+      ? payload.catch(error => {
+          throw decodingFailed(error, message, topic, partition);
+        })
+      : payload;
   } catch (error) {
-    return fail(error);
+    throw decodingFailed(error, message, topic, partition);
   }
+}
+
+function decodingFailed(
+  error: unknown,
+  message: KafkaMessage,
+  topic: string,
+  partition: number,
+): KafkaDeserializationError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new KafkaDeserializationError(
+    `Could not deserialize the message at ${topic}[${partition}]@${message.offset}: ${reason}`,
+    { cause: error },
+  );
 }

@@ -1,7 +1,12 @@
 import type { KafkaMessage } from 'kafkajs';
 import type { ILogger } from '@midwayjs/core';
-import type { IMidwayKafkaApplication, IMidwayKafkaContext, MessageFailure } from '../interface';
-import { createKafkaContext, type PartitionScope } from '../context/kafka-context';
+import type { MessageFailure } from '../interface';
+import {
+  createKafkaContext,
+  type ContextHost,
+  type KafkaContext,
+  type PartitionScope,
+} from '../context/kafka-context';
 import { isNonRetriableError, isRetriableError } from '../errors';
 import type { PlannedListener } from '../listener/plan-groups';
 import { decode, type Deserializer } from './deserialize';
@@ -23,7 +28,8 @@ export interface DeliveryScope extends PartitionScope {
 export interface ListenerRuntime {
   readonly plan: PlannedListener;
   readonly deserializer: Deserializer;
-  invoke(ctx: IMidwayKafkaContext): Promise<unknown>;
+  /** Runs the listener; a promise when it (or anything around it) is asynchronous. */
+  invoke(ctx: KafkaContext): unknown;
 }
 
 /**
@@ -36,7 +42,7 @@ export interface ListenerRuntime {
 export type DeliveryOutcome = 'done' | 'aborted' | 'stopped' | { readonly retryInMs: number };
 
 export interface DispatcherDeps {
-  readonly app: IMidwayKafkaApplication;
+  readonly contextHost: ContextHost;
   readonly deadLetter: DeadLetterPublisher;
   readonly logger: ILogger;
   /** Told when the `'stop'` policy paused a partition. */
@@ -57,13 +63,26 @@ export class MessageDispatcher {
 
   constructor(private readonly deps: DispatcherDeps) {}
 
-  async deliver(
+  /**
+   * A promise only when something on the way was asynchronous: the common case (one listener, no
+   * pending retry, an `async` handler) costs the handler's own promise and nothing more.
+   */
+  deliver(
+    listeners: readonly ListenerRuntime[],
+    scope: DeliveryScope,
+    message: KafkaMessage,
+  ): DeliveryOutcome | Promise<DeliveryOutcome> {
+    const failing = this.failing.get(scope.id, message.offset);
+    if (!failing && listeners.length === 1) return this.deliverFirst(listeners[0], scope, message);
+    return this.deliverToEach(listeners, scope, message);
+  }
+
+  private async deliverToEach(
     listeners: readonly ListenerRuntime[],
     scope: DeliveryScope,
     message: KafkaMessage,
   ): Promise<DeliveryOutcome> {
     const failing = this.failing.get(scope.id, message.offset);
-    if (!failing && listeners.length === 1) return this.deliverTo(listeners[0], scope, message, []);
     const handled: string[] = [];
     for (const listener of listeners) {
       if (failing?.done.has(listener.plan.id)) continue;
@@ -73,6 +92,37 @@ export class MessageDispatcher {
     }
     if (failing) this.failing.settle(scope.id, message.offset);
     return 'done';
+  }
+
+  /** The first delivery of a message to its only listener, without a promise of its own. */
+  private deliverFirst(
+    listener: ListenerRuntime,
+    scope: DeliveryScope,
+    message: KafkaMessage,
+  ): DeliveryOutcome | Promise<DeliveryOutcome> {
+    let payload: unknown;
+    try {
+      payload = decode(listener.deserializer, message, scope.topic, scope.partition);
+    } catch (error) {
+      return this.undeserializable(listener, scope, message, error);
+    }
+    if (payload instanceof Promise) {
+      return payload.then(
+        decoded => this.attemptFrom(listener, scope, message, decoded, 1, []),
+        error => this.undeserializable(listener, scope, message, error),
+      );
+    }
+    const ctx = createKafkaContext(this.deps.contextHost, scope, message, payload, 1);
+    let result: unknown;
+    try {
+      result = listener.invoke(ctx);
+    } catch (error) {
+      return this.afterFailure(listener, scope, message, payload, 1, error, []);
+    }
+    if (!(result instanceof Promise)) return 'done';
+    return result.then(DONE, error =>
+      this.afterFailure(listener, scope, message, payload, 1, error, []),
+    );
   }
 
   /** After a rebalance: retry state of partitions the group lost is dropped. */
@@ -92,53 +142,105 @@ export class MessageDispatcher {
       payload = decode(listener.deserializer, message, scope.topic, scope.partition);
       if (payload instanceof Promise) payload = await payload;
     } catch (error) {
-      this.logFailure(listener, scope, message, error, 0, 'not deserializable');
-      return this.settleAfter(
-        scope,
-        message,
-        await this.exhausted(listener, scope, message, error, 0),
-      );
+      return this.undeserializable(listener, scope, message, error);
     }
-    const id = listener.plan.id;
-    let attempt = (this.failing.get(scope.id, message.offset)?.attempts.get(id) ?? 0) + 1;
-    for (; ; attempt++) {
-      const ctx = createKafkaContext(this.deps.app, scope, message, payload, attempt);
+    const previous = this.failing.get(scope.id, message.offset)?.attempts.get(listener.plan.id);
+    return this.attemptFrom(listener, scope, message, payload, (previous ?? 0) + 1, handled);
+  }
+
+  /** A message the listener's deserializer rejects is not retried: its failure policy takes it. */
+  private async undeserializable(
+    listener: ListenerRuntime,
+    scope: DeliveryScope,
+    message: KafkaMessage,
+    error: unknown,
+  ): Promise<DeliveryOutcome> {
+    this.logFailure(listener, scope, message, error, 0, 'not deserializable');
+    return this.settleAfter(
+      scope,
+      message,
+      await this.exhausted(listener, scope, message, error, 0),
+    );
+  }
+
+  /** Delivers `message` as attempt `first`, then again after each failure the retry policy allows. */
+  private async attemptFrom(
+    listener: ListenerRuntime,
+    scope: DeliveryScope,
+    message: KafkaMessage,
+    payload: unknown,
+    first: number,
+    handled: readonly string[],
+  ): Promise<DeliveryOutcome> {
+    for (let attempt = first; ; attempt++) {
+      const ctx = createKafkaContext(this.deps.contextHost, scope, message, payload, attempt);
       try {
         await listener.invoke(ctx);
         return 'done';
       } catch (error) {
-        const { retry } = listener.plan;
-        const giveUp =
-          !isRetriableError(error) && (isNonRetriableError(error) || attempt >= retry.attempts);
-        if (giveUp) {
-          this.logFailure(listener, scope, message, error, attempt, 'giving up');
-          return this.settleAfter(
-            scope,
-            message,
-            await this.exhausted(listener, scope, message, error, attempt),
-          );
-        }
-        const retryInMs = retryDelay(retry, attempt);
-        // A wait shorter than one fetch is cheaper in place (heartbeating) than a pause, which
-        // costs a fetch cycle; a longer one pauses the partition so the others go on.
-        if (retryInMs < scope.inPlaceRetryBelowMs) {
-          this.logFailure(listener, scope, message, error, attempt, `retrying in ${retryInMs} ms`);
-          if (await this.wait(retryInMs, scope)) continue;
-          this.failing.recordFailure(scope, message.offset, id, attempt, handled);
-          return 'aborted';
-        }
-        this.logFailure(
-          listener,
-          scope,
-          message,
-          error,
-          attempt,
-          `retrying in ${retryInMs} ms (partition paused meanwhile)`,
-        );
-        this.failing.recordFailure(scope, message.offset, id, attempt, handled);
-        return { retryInMs };
+        const next = await this.nextAfterFailure(listener, scope, message, attempt, error, handled);
+        if (next !== 'again') return next;
       }
     }
+  }
+
+  /** After a failed attempt: the outcome, continuing with the next attempt when one is due now. */
+  private async afterFailure(
+    listener: ListenerRuntime,
+    scope: DeliveryScope,
+    message: KafkaMessage,
+    payload: unknown,
+    attempt: number,
+    error: unknown,
+    handled: readonly string[],
+  ): Promise<DeliveryOutcome> {
+    const next = await this.nextAfterFailure(listener, scope, message, attempt, error, handled);
+    if (next !== 'again') return next;
+    return this.attemptFrom(listener, scope, message, payload, attempt + 1, handled);
+  }
+
+  /**
+   * Decides what follows failed attempt `attempt`: `'again'` once an in-place backoff passed,
+   * the failure policy's outcome once retries are used up, or a paused retry.
+   */
+  private async nextAfterFailure(
+    listener: ListenerRuntime,
+    scope: DeliveryScope,
+    message: KafkaMessage,
+    attempt: number,
+    error: unknown,
+    handled: readonly string[],
+  ): Promise<DeliveryOutcome | 'again'> {
+    const { retry, id } = listener.plan;
+    const giveUp =
+      !isRetriableError(error) && (isNonRetriableError(error) || attempt >= retry.attempts);
+    if (giveUp) {
+      this.logFailure(listener, scope, message, error, attempt, 'giving up');
+      return this.settleAfter(
+        scope,
+        message,
+        await this.exhausted(listener, scope, message, error, attempt),
+      );
+    }
+    const retryInMs = retryDelay(retry, attempt);
+    // A wait shorter than one fetch is cheaper in place (heartbeating) than a pause, which
+    // costs a fetch cycle; a longer one pauses the partition so the others go on.
+    if (retryInMs < scope.inPlaceRetryBelowMs) {
+      this.logFailure(listener, scope, message, error, attempt, `retrying in ${retryInMs} ms`);
+      if (await this.wait(retryInMs, scope)) return 'again';
+      this.failing.recordFailure(scope, message.offset, id, attempt, handled);
+      return 'aborted';
+    }
+    this.logFailure(
+      listener,
+      scope,
+      message,
+      error,
+      attempt,
+      `retrying in ${retryInMs} ms (partition paused meanwhile)`,
+    );
+    this.failing.recordFailure(scope, message.offset, id, attempt, handled);
+    return { retryInMs };
   }
 
   /**
@@ -241,6 +343,8 @@ export class MessageDispatcher {
     );
   }
 }
+
+const DONE = (): DeliveryOutcome => 'done';
 
 function where(scope: DeliveryScope, message: KafkaMessage): string {
   return `${scope.topic}[${scope.partition}]@${message.offset}`;

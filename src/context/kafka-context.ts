@@ -1,3 +1,4 @@
+import { MidwayRequestContainer, type ILogger, type IMidwayContainer } from '@midwayjs/core';
 import type { Consumer, KafkaMessage } from 'kafkajs';
 import type { IMidwayKafkaApplication, IMidwayKafkaContext } from '../interface';
 
@@ -12,27 +13,93 @@ export interface PartitionScope {
   commitOffsets(offset: string | number | bigint): Promise<void>;
 }
 
-const SCOPE = Symbol('midway-kafka:partition-scope');
+/** What every context of one application shares: the app, its container and its loggers. */
+export interface ContextHost {
+  readonly app: IMidwayKafkaApplication;
+  readonly applicationContext: IMidwayContainer;
+  /** Midway's context logger factory (it caches the default logger on `ctx._logger`). */
+  createContextLogger(ctx: IMidwayKafkaContext, name?: string): ILogger;
+}
 
-/** The Kafka half of a context; Midway adds the request container, logger and attributes. */
-class KafkaContextFields {
+const SCOPE = Symbol('midway-kafka:partition-scope');
+const HOST = Symbol('midway-kafka:context-host');
+const CONTAINER = Symbol('midway-kafka:request-container');
+const EARLY = Symbol('midway-kafka:early-objects');
+
+/**
+ * One delivery of a message to one listener: the same members as a context from Midway's
+ * `createAnonymousContext` (requestContext, logger, getLogger, setAttr, getAttr, getApp,
+ * startTime) plus the Kafka ones. The request container and the logger are built on first use:
+ * most handlers never touch them, and building them costs more than the rest of a delivery.
+ */
+export class KafkaContext {
   readonly [SCOPE]: PartitionScope;
-  readonly groupId: string;
-  readonly topic: string;
-  readonly partition: number;
-  readonly consumer: Consumer;
+  readonly [HOST]: ContextHost;
+  [CONTAINER]: IMidwayContainer | undefined = undefined;
+  /** Request-scoped objects made for this delivery before its container existed: id, object, … */
+  [EARLY]: unknown[] | undefined = undefined;
+  /** Midway's context logger cache. */
+  _logger: ILogger | undefined = undefined;
+  readonly startTime = Date.now();
 
   constructor(
+    host: ContextHost,
     scope: PartitionScope,
     readonly message: KafkaMessage,
     readonly payload: unknown,
     readonly attempt: number,
   ) {
+    this[HOST] = host;
     this[SCOPE] = scope;
-    this.groupId = scope.groupId;
-    this.topic = scope.topic;
-    this.partition = scope.partition;
-    this.consumer = scope.consumer;
+  }
+
+  // Read through the partition's scope: a smaller object per message.
+  get groupId(): string {
+    return this[SCOPE].groupId;
+  }
+
+  get topic(): string {
+    return this[SCOPE].topic;
+  }
+
+  get partition(): number {
+    return this[SCOPE].partition;
+  }
+
+  get consumer(): Consumer {
+    return this[SCOPE].consumer;
+  }
+
+  get requestContext(): IMidwayContainer {
+    return (this[CONTAINER] ??= this.openRequestContainer());
+  }
+
+  set requestContext(container: IMidwayContainer) {
+    this[CONTAINER] = container;
+  }
+
+  get logger(): ILogger {
+    return this._logger ?? this[HOST].createContextLogger(this.asContext());
+  }
+
+  set logger(logger: ILogger) {
+    this._logger = logger;
+  }
+
+  getLogger(name?: string): ILogger {
+    return this[HOST].createContextLogger(this.asContext(), name);
+  }
+
+  setAttr(key: string, value: unknown): void {
+    this.requestContext.setAttr(key, value);
+  }
+
+  getAttr<T>(key: string): T {
+    return this.requestContext.getAttr<T>(key);
+  }
+
+  getApp(): IMidwayKafkaApplication {
+    return this[HOST].app;
   }
 
   commitOffsets(offset: string | number | bigint): Promise<void> {
@@ -46,16 +113,53 @@ class KafkaContextFields {
   pause(): () => void {
     return this[SCOPE].pause();
   }
+
+  /** True until something asked for the request container. */
+  hasNoRequestContainer(): boolean {
+    return this[CONTAINER] === undefined;
+  }
+
+  /** The request-scoped object `id` created for this delivery, if any. */
+  earlyObject(id: string): unknown {
+    const early = this[EARLY];
+    if (early === undefined) return undefined;
+    for (let i = 0; i < early.length; i += 2) if (early[i] === id) return early[i + 1];
+    return undefined;
+  }
+
+  /** Records a request-scoped object created without the container, which adopts it later. */
+  registerEarly(id: string, instance: unknown): void {
+    // A flat list: a delivery makes one or two such objects, and a Map costs more to create.
+    const early = this[EARLY];
+    if (early === undefined) this[EARLY] = [id, instance];
+    else early.push(id, instance);
+    // A lifecycle listener may have opened the container while the object was being made.
+    this[CONTAINER]?.registerObject(id, instance);
+  }
+
+  asContext(): IMidwayKafkaContext {
+    return this as unknown as IMidwayKafkaContext;
+  }
+
+  private openRequestContainer(): IMidwayContainer {
+    const container = new MidwayRequestContainer(this, this[HOST].applicationContext);
+    // Objects already made for this delivery stay the ones `getAsync` returns.
+    const early = this[EARLY] ?? [];
+    for (let i = 0; i < early.length; i += 2) {
+      container.registerObject(early[i] as string, early[i + 1]);
+    }
+    void container.ready();
+    return container;
+  }
 }
 
 /** A fresh request-scoped context for one delivery of `message` to one listener. */
 export function createKafkaContext(
-  app: IMidwayKafkaApplication,
+  host: ContextHost,
   scope: PartitionScope,
   message: KafkaMessage,
   payload: unknown,
   attempt: number,
-): IMidwayKafkaContext {
-  const fields = new KafkaContextFields(scope, message, payload, attempt);
-  return app.createAnonymousContext(fields as unknown as IMidwayKafkaContext);
+): KafkaContext {
+  return new KafkaContext(host, scope, message, payload, attempt);
 }

@@ -79,7 +79,11 @@ export class MidwayKafkaFramework extends BaseFramework<Application, Context, Mi
       this.configService.getConfiguration('asyncContextManager.enable') === true,
     );
     const dispatcher = new MessageDispatcher({
-      app: this.app,
+      contextHost: {
+        app: this.app,
+        applicationContext: this.applicationContext,
+        createContextLogger: (ctx, name) => this.createContextLogger(ctx, name),
+      },
       deadLetter: this.deadLetter,
       logger: this.kafkaLogger,
       onPartitionStopped: failure => this.stoppedPartitionSubscribers.emit(failure),
@@ -162,6 +166,7 @@ export class MidwayKafkaFramework extends BaseFramework<Application, Context, Mi
     chainConfigured: boolean,
   ): Promise<Map<string, ListenerRuntime[]>> {
     const host: MiddlewareHost = {
+      applicationContext: this.applicationContext,
       applyMiddleware: last => this.applyMiddleware(last),
       runGuard: (ctx, target, method) => this.runGuard(ctx, target, method),
       declaresGuards: (target, method) =>

@@ -1,13 +1,16 @@
-import { getProviderUUId, MidwayInvokeForbiddenError } from '@midwayjs/core';
+import { getProviderUUId, MidwayInvokeForbiddenError, type IMidwayContainer } from '@midwayjs/core';
 import type { IMidwayKafkaContext } from '../interface';
 import type { PlannedListener } from '../listener/plan-groups';
 import { resolveDeserializer } from '../consumer/deserialize';
 import type { ListenerRuntime } from '../consumer/message-dispatcher';
+import type { KafkaContext } from '../context/kafka-context';
+import { compileRequestScope, type CreateInstance } from '../context/request-scope';
 
 type Invoke = (ctx: IMidwayKafkaContext) => Promise<unknown>;
 
-/** What a listener needs from the framework: Midway's middleware chain (with filters) and guards. */
+/** What a listener needs from the framework: Midway's container, middleware chain (with filters) and guards. */
 export interface MiddlewareHost {
+  readonly applicationContext: IMidwayContainer;
   applyMiddleware(last: Invoke): Promise<Invoke>;
   runGuard(
     ctx: IMidwayKafkaContext,
@@ -26,11 +29,13 @@ export interface MiddlewareHost {
 }
 
 type Handler = (this: object, message: unknown, ctx: IMidwayKafkaContext) => unknown;
+type Instance = Record<string, unknown>;
 
 /**
- * Per message: guards, the class instance from the request container (so `@Inject() ctx` works),
- * then `method(message, ctx)`, inside Midway's middleware chain. The chain is composed once, and
- * skipped when nothing is registered on it, since it then only adds cost.
+ * Per message: guards, the class instance from the request scope (so `@Inject() ctx` works), then
+ * `method(message, ctx)`, inside Midway's middleware chain. The chain is composed once, and
+ * skipped when nothing is registered on it, since it then only adds cost. Without guards or a
+ * chain, a synchronous handler costs no promise at all.
  */
 export async function createListenerRuntime(
   host: MiddlewareHost,
@@ -40,21 +45,42 @@ export async function createListenerRuntime(
   const declaresGuards = host.declaresGuards(target, propertyKey);
   // The container looks a class up by this id; resolving it once saves a metadata read per message.
   const providerId: string | undefined = getProviderUUId(target);
-  const instanceOf = (ctx: IMidwayKafkaContext) =>
+  const fromContainer = (ctx: KafkaContext) =>
     (providerId
-      ? ctx.requestContext.getAsync<Record<string, unknown>>(providerId)
-      : ctx.requestContext.getAsync(target)) as Promise<Record<string, unknown>>;
-  const handle: Invoke = async ctx => {
-    const guarded = declaresGuards || host.hasGlobalGuards();
-    if (guarded && !(await host.runGuard(ctx, target, propertyKey))) {
-      throw new MidwayInvokeForbiddenError(propertyKey, target);
-    }
-    const instance = await instanceOf(ctx);
+      ? ctx.requestContext.getAsync<Instance>(providerId)
+      : ctx.requestContext.getAsync(target)) as Promise<Instance>;
+  // Compiled on the first message, when Midway would create the class's singletons too.
+  // undefined: not compiled yet; null: the class needs Midway's container.
+  let direct: CreateInstance | null | undefined;
+  let compiling: Promise<void> | undefined;
+  const instanceOf = (ctx: KafkaContext): Instance | Promise<Instance> => {
+    if (direct) return direct(ctx) ?? fromContainer(ctx);
+    if (direct === null || !providerId) return fromContainer(ctx);
+    compiling ??= compileRequestScope(host.applicationContext, providerId).then(
+      create => void (direct = create ?? null),
+      () => void (direct = null),
+    );
+    return compiling.then(() => instanceOf(ctx));
+  };
+  const call = (instance: Instance, ctx: KafkaContext): unknown => {
     const method = instance[propertyKey];
     if (typeof method !== 'function') {
       throw new TypeError(`${plan.id} is not a method; @KafkaListener must decorate a method.`);
     }
-    return (method as Handler).call(instance, ctx.message, ctx);
+    return (method as Handler).call(instance, ctx.message, ctx.asContext());
+  };
+  const handleUnguarded = (ctx: KafkaContext): unknown => {
+    const instance = instanceOf(ctx);
+    return instance instanceof Promise
+      ? instance.then(resolved => call(resolved, ctx))
+      : call(instance, ctx);
+  };
+  const handle = (ctx: KafkaContext): unknown => {
+    if (!declaresGuards && !host.hasGlobalGuards()) return handleUnguarded(ctx);
+    return host.runGuard(ctx.asContext(), target, propertyKey).then(allowed => {
+      if (!allowed) throw new MidwayInvokeForbiddenError(propertyKey, target);
+      return handleUnguarded(ctx);
+    });
   };
   let chained: Promise<Invoke> | undefined;
   return {
@@ -62,8 +88,10 @@ export async function createListenerRuntime(
     deserializer: resolveDeserializer(plan.options.deserializer, `@KafkaListener on ${plan.id}`),
     invoke: ctx => {
       if (!host.needsChain()) return handle(ctx);
-      chained ??= host.applyMiddleware(handle);
-      return chained.then(call => call(ctx));
+      chained ??= host.applyMiddleware(async chainCtx =>
+        handle(chainCtx as unknown as KafkaContext),
+      );
+      return chained.then(run => run(ctx.asContext()));
     },
   };
 }
