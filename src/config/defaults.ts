@@ -1,3 +1,4 @@
+import type { ConsumerConfig } from 'kafkajs';
 import type { MidwayKafkaConfig } from '../interface';
 
 /** Every default of the `kafka` configuration key, in one place. */
@@ -9,3 +10,17 @@ export const DEFAULT_KAFKA_CONFIG = {
 /** The component's own logger: kafkajs and the framework write to `midway-kafka.log`. */
 export const KAFKA_LOGGER_NAME = 'kafkaLogger';
 export const KAFKA_LOG_FILE = 'midway-kafka.log';
+
+/**
+ * What the framework's consumers use unless `kafka.consumerConfig` says otherwise.
+ * - `maxWaitTimeInMs` 1 s (kafkajs: 5 s): kafkajs waits for its in-flight long poll before a stop
+ *   completes, so 5 s would make every shutdown take up to 5 s.
+ * - `maxBytesPerPartition` 4 MiB and `maxBytes` 16 MiB (kafkajs: 1 MiB and 10 MiB): kafkajs fetches
+ *   again only once everything fetched is handled, so each fetch's round trip stalls consumption;
+ *   larger fetches make fewer stalls, which at small message sizes raises throughput by half or more.
+ */
+export const DEFAULT_CONSUMER_CONFIG = {
+  maxWaitTimeInMs: 1000,
+  maxBytesPerPartition: 4 * 1024 * 1024,
+  maxBytes: 16 * 1024 * 1024,
+} satisfies Partial<ConsumerConfig>;

@@ -109,6 +109,7 @@ export function createBatchHandler(
           heartbeatDue = false;
           lastHeartbeat = Date.now();
           await heartbeat().catch(() => undefined);
+          if (committer.isOverdue()) await committer.commitPending(commit);
         }
       }
     } finally {

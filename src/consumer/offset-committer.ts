@@ -9,6 +9,9 @@ export interface CommitSchedule {
   readonly threshold: number | null;
 }
 
+/** Without an interval, finished work is committed at the end of each batch and at least this often. */
+export const MAX_UNCOMMITTED_MS = 5000;
+
 /** Identifies a topic-partition in the committer; compute it once per batch, not per message. */
 export const partitionKey = (topic: string, partition: number) => `${partition}:${topic}`;
 const key = partitionKey;
@@ -64,6 +67,15 @@ export class OffsetCommitter {
     if (threshold !== null && this.pendingCount >= threshold) return true;
     if (interval === null) return batchEnded;
     return Date.now() - this.lastCommit >= interval;
+  }
+
+  /**
+   * True when finished work has waited longer than the interval (or, without one, than
+   * MAX_UNCOMMITTED_MS): a long batch commits along the way, not only when it ends.
+   */
+  isOverdue(): boolean {
+    if (this.pending.size === 0) return false;
+    return Date.now() - this.lastCommit >= (this.schedule.interval ?? MAX_UNCOMMITTED_MS);
   }
 
   /** Commits everything marked so far. A failure is logged and the offsets stay pending. */

@@ -3,6 +3,7 @@ import { KafkaConfigError, KafkaComponentError } from '../errors';
 import type { FailurePolicy, KafkaListenerOptions, MidwayKafkaConfig } from '../interface';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../consumer/retry/retry-policy';
 import type { DeclaredListener } from './discover-listeners';
+import { DEFAULT_CONSUMER_CONFIG } from '../config/defaults';
 
 /** A listener with every option resolved against the global configuration. */
 export interface PlannedListener extends DeclaredListener {
@@ -34,12 +35,6 @@ export interface GroupPlan {
 }
 
 const LISTENER_PATH = '@KafkaListener';
-
-/**
- * kafkajs waits for its in-flight long poll before a stop completes, so its 5 s default would make
- * every shutdown take up to 5 s; 1 s keeps stops quick at the cost of one idle fetch a second.
- */
-const CONSUMER_DEFAULTS: Partial<ConsumerConfig> = { maxWaitTimeInMs: 1000 };
 
 /**
  * Groups listeners by consumer group. kafkajs's assigners expect every member of a group to
@@ -165,7 +160,7 @@ function buildGroup(
     partitionsConsumedConcurrently: concurrency,
     autoCommitInterval: smallest(runConfigs.map(r => r.autoCommitInterval)),
     autoCommitThreshold: smallest(runConfigs.map(r => r.autoCommitThreshold)),
-    consumerConfig: { ...CONSUMER_DEFAULTS, ...config.consumerConfig, groupId },
+    consumerConfig: { ...DEFAULT_CONSUMER_CONFIG, ...config.consumerConfig, groupId },
   };
 }
 

@@ -98,6 +98,25 @@ describe('consumer lifecycle', () => {
     });
   }
 
+  it('a long batch commits finished work along the way, not only when it ends', async () => {
+    const groupId = uniqueName('long-batch');
+    const prefix = uniqueName('slow');
+    const slow = values(prefix, 40);
+    running = await startApp(app(), { consumerConfig: { groupId } });
+    const before = (await committedOffsets(groupId, names.topic)).get(0) ?? -1;
+    pace.delayMs = 250;
+    // One produce request to one partition is one record batch: kafkajs hands it over as one batch.
+    await produce(
+      names.topic,
+      slow.map(value => ({ value, partition: 0 })),
+    );
+    await waitFor(() => handledWith(prefix).length >= 30, 'three quarters of the batch', 20_000);
+    const committed = (await committedOffsets(groupId, names.topic)).get(0) ?? -1;
+    expect(handledWith(prefix).length).toBeLessThan(slow.length);
+    // At 250 ms a message, about 20 were finished when the 5 s commit was due.
+    expect(committed - Math.max(before, 0)).toBeGreaterThanOrEqual(15);
+  });
+
   it('an unreachable broker makes start fail with an error naming the brokers', async () => {
     const error = await startApp(app(), {
       kafkaConfig: {
