@@ -48,6 +48,8 @@ interface Lane {
 export class ProducerBatcher {
   private readonly lanes = new Map<string, Lane>();
   private drainWaiters: (() => void)[] = [];
+  private lastOptions: SendOptions | undefined;
+  private lastKey = '';
 
   constructor(
     private readonly run: RunSend,
@@ -71,13 +73,22 @@ export class ProducerBatcher {
         messages: prepared.messages,
         bytes: prepared.bytes,
         options,
-        optionsKey: `${options.acks}|${options.timeout ?? ''}|${options.compression ?? ''}`,
+        optionsKey: this.keyOf(options),
         resolve,
         reject,
       });
       lane.queuedMessages += prepared.messages.length;
       this.schedule(lane);
     });
+  }
+
+  /** Calls share a request only with equal options; most calls pass the same options object. */
+  private keyOf(options: SendOptions): string {
+    if (options !== this.lastOptions) {
+      this.lastOptions = options;
+      this.lastKey = `${options.acks}|${options.timeout ?? ''}|${options.compression ?? ''}`;
+    }
+    return this.lastKey;
   }
 
   /** Resolves once every queued and in-flight call has settled. */

@@ -9,7 +9,14 @@ import {
   ScopeEnum,
   type ILogger,
 } from '@midwayjs/core';
-import type { Producer, ProducerBatch, ProducerRecord, RecordMetadata, Transaction } from 'kafkajs';
+import type {
+  Message,
+  Producer,
+  ProducerBatch,
+  ProducerRecord,
+  RecordMetadata,
+  Transaction,
+} from 'kafkajs';
 import { createKafkaClient } from '../client/create-kafka';
 import { KAFKA_LOGGER_NAME } from '../config/defaults';
 import { KafkaComponentError, KafkaConfigError } from '../errors/kafka-component-error';
@@ -91,36 +98,47 @@ export class KafkaService {
   }
 
   /** Sends one record, exactly like kafkajs's `producer.send`, and resolves with its offsets. */
-  async send(record: ProducerRecord): Promise<RecordMetadata[]> {
-    const session = this.requireRunning();
-    if (record === null || typeof record !== 'object') {
-      throw new KafkaComponentError(
-        'SERIALIZATION_FAILED',
-        'KafkaService.send expects a record { topic, messages }.',
-      );
+  send(record: ProducerRecord): Promise<RecordMetadata[]> {
+    // Not an async function: a batched send returns the batcher's own promise, which saves
+    // wrapping a promise in another for each of thousands of concurrent calls.
+    try {
+      const session = this.requireRunning();
+      if (record === null || typeof record !== 'object') {
+        throw new KafkaComponentError(
+          'SERIALIZATION_FAILED',
+          'KafkaService.send expects a record { topic, messages }.',
+        );
+      }
+      const prepared = prepareMessages(record.topic, record.messages);
+      const options = this.sendOptions(record.topic, record);
+      if (prepared.messages.length === 0) return Promise.resolve([]);
+      if (this.batcher) return this.batcher.enqueue(record.topic, prepared, options);
+      return this.sendAlone(session, record.topic, prepared.messages, options);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const prepared = prepareMessages(record.topic, record.messages);
-    const options = this.sendOptions(record.topic, record);
-    if (prepared.messages.length === 0) return [];
-    if (this.batcher) return this.batcher.enqueue(record.topic, prepared, options);
-    const { messages } = prepared;
+  }
+
+  /** One call as one produce request (batching switched off). */
+  private async sendAlone(
+    session: ProducerSession,
+    topic: string,
+    messages: Message[],
+    options: SendOptions,
+  ): Promise<RecordMetadata[]> {
     this.tracker?.track(messages);
     let response: RecordMetadata[];
     try {
-      response = await session.run(producer =>
-        producer.send({ ...options, topic: record.topic, messages }),
-      );
+      response = await session.run(producer => producer.send({ ...options, topic, messages }));
     } catch (error) {
-      throw toSendError(record.topic, error);
+      throw toSendError(topic, error);
     }
     // kafkajs can report success without an offset for a partition whose leader moved during its
     // retries (its messages were never written): check every partition used, as the batcher does.
     if (options.acks !== 0 && this.tracker) {
       const tracker = this.tracker;
-      const [checked] = splitMetadata(record.topic, [messages], response, m =>
-        tracker.partitionOf(m),
-      );
-      if (checked instanceof Error) throw toSendError(record.topic, checked);
+      const [checked] = splitMetadata(topic, [messages], response, m => tracker.partitionOf(m));
+      if (checked instanceof Error) throw toSendError(topic, checked);
     }
     return response;
   }
@@ -221,6 +239,9 @@ export class KafkaService {
     topic: string,
     from: { acks?: number; timeout?: number; compression?: SendOptions['compression'] },
   ): SendOptions {
+    // Most calls set none of these: share one options object (the batcher groups by identity first).
+    if (from.acks === undefined && from.timeout === undefined && from.compression === undefined)
+      return DEFAULT_SEND_OPTIONS;
     const acks = from.acks ?? DEFAULT_ACKS;
     if (acks !== -1 && this.settings?.producerConfig.idempotent) {
       throw new KafkaComponentError(
@@ -235,6 +256,8 @@ export class KafkaService {
     return options;
   }
 }
+
+const DEFAULT_SEND_OPTIONS: SendOptions = Object.freeze({ acks: DEFAULT_ACKS });
 
 function stoppedError(topic?: string): KafkaComponentError {
   const what = topic ? `send to Kafka topic "${topic}"` : 'send';

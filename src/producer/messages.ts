@@ -102,28 +102,27 @@ export function prepareMessages(topic: unknown, messages: unknown): PreparedMess
   let bytes = 0;
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i] as Message | null | undefined;
-    const where = `message ${i} for Kafka topic "${topic}"`;
     if (message === null || typeof message !== 'object') {
-      throw new KafkaSerializationError(topic, `Invalid ${where}: expected an object.`);
+      throw new KafkaSerializationError(topic, `Invalid ${where(i, topic)}: expected an object.`);
     }
     const { key, value, partition, headers, timestamp } = message;
-    bytes += RECORD_OVERHEAD_BYTES + sizeOf(value, `value of ${where}`, topic, true);
+    bytes += RECORD_OVERHEAD_BYTES + sizeOf(value, 'value', i, topic);
     const copy: Message = { value };
     if (key !== undefined) {
-      bytes += sizeOf(key, `key of ${where}`, topic, false);
+      bytes += sizeOf(key, 'key', i, topic);
       copy.key = key;
     }
     if (partition !== undefined && partition !== null) {
       if (!Number.isInteger(partition) || partition < 0) {
         throw new KafkaSerializationError(
           topic,
-          `Invalid partition ${String(partition)} of ${where}: expected an integer >= 0.`,
+          `Invalid partition ${String(partition)} of ${where(i, topic)}: expected an integer >= 0.`,
         );
       }
       copy.partition = partition;
     }
     if (headers !== undefined && headers !== null) {
-      bytes += headersSize(headers, where, topic);
+      bytes += headersSize(headers, where(i, topic), topic);
       copy.headers = headers;
     }
     if (timestamp !== undefined && timestamp !== null) copy.timestamp = timestamp;
@@ -132,16 +131,22 @@ export function prepareMessages(topic: unknown, messages: unknown): PreparedMess
   return { messages: prepared, bytes };
 }
 
-function sizeOf(data: unknown, what: string, topic: string, isValue: boolean): number {
+/** Names a message in an error; built only when there is an error to report. */
+function where(index: number, topic: string): string {
+  return `message ${index} for Kafka topic "${topic}"`;
+}
+
+function sizeOf(data: unknown, part: 'key' | 'value', index: number, topic: string): number {
   if (data === null) return 0;
   if (typeof data === 'string') return Buffer.byteLength(data);
   if (Buffer.isBuffer(data)) return data.length;
-  const hint = isValue
-    ? 'KafkaService.send takes a string, a Buffer or null; JSON.stringify the value or use emit().'
-    : 'Use a string, a Buffer or null.';
+  const hint =
+    part === 'value'
+      ? 'KafkaService.send takes a string, a Buffer or null; JSON.stringify the value or use emit().'
+      : 'Use a string, a Buffer or null.';
   throw new KafkaSerializationError(
     topic,
-    `Cannot send the ${what}: it is ${data === undefined ? 'undefined' : `a ${typeof data}`}. ${hint}`,
+    `Cannot send the ${part} of ${where(index, topic)}: it is ${data === undefined ? 'undefined' : `a ${typeof data}`}. ${hint}`,
   );
 }
 
