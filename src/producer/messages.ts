@@ -1,5 +1,6 @@
 import type { IHeaders, Message } from 'kafkajs';
 import { KafkaSerializationError } from './errors';
+import { trackableMessage } from './partition-tracker';
 
 /** Options of `KafkaService.emit`. */
 export interface EmitOptions {
@@ -107,7 +108,7 @@ export function prepareMessages(topic: unknown, messages: unknown): PreparedMess
     }
     const { key, value, partition, headers, timestamp } = message;
     bytes += RECORD_OVERHEAD_BYTES + sizeOf(value, 'value', i, topic);
-    const copy: Message = { value };
+    const copy = trackableMessage(value);
     if (key !== undefined) {
       bytes += sizeOf(key, 'key', i, topic);
       copy.key = key;

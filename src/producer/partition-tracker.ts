@@ -1,9 +1,20 @@
 import { Partitioners, type ICustomPartitioner, type Message } from 'kafkajs';
 
-/** Where the tracker notes a message's partition on the batcher's own copy of the message. */
-const CHOSEN = Symbol('midway-kafka.partition');
+/**
+ * Where the tracker notes a message's partition on the service's own copy of the message. A
+ * string key, not a symbol: kafkajs spreads every message into a new object while encoding, and a
+ * symbol-keyed property takes that copy off V8's fast path (about 3 µs a message).
+ */
+const CHOSEN = 'midwayKafkaPartition';
+/** A tracked message kafkajs has not partitioned yet. */
+const UNCHOSEN = -1;
 
 type TrackedMessage = Message & { [CHOSEN]?: number };
+
+/** A copy of `value` the tracker can follow, shaped once (adding the field later costs more). */
+export function trackableMessage(value: Message['value']): Message {
+  return { value, [CHOSEN]: UNCHOSEN } as Message;
+}
 
 /**
  * Learns which partition kafkajs chose for each message the batcher sends, so a batched produce
@@ -12,8 +23,8 @@ type TrackedMessage = Message & { [CHOSEN]?: number };
  * It wraps the producer's partitioner. For a tracked message the first choice is kept: kafkajs
  * partitions again on every retry, and a round-robin choice must not move a message that an
  * earlier attempt already placed. Messages it does not track (raw producer, transactions) are
- * partitioned exactly as the wrapped partitioner says. The choice is kept in a symbol property
- * of the batcher's private copy of the message (kafkajs ignores it; a WeakMap costs far more).
+ * partitioned exactly as the wrapped partitioner says. The choice is kept on the service's
+ * private copy of the message (kafkajs ignores the property; a WeakMap costs far more).
  */
 export class PartitionTracker {
   /** The partitioner to give kafkajs: `createPartitioner` of the producer config. */
@@ -34,7 +45,7 @@ export class PartitionTracker {
 
   /** Starts tracking messages the batcher is about to send (its own copies, never the caller's). */
   track(messages: readonly Message[]): void {
-    for (const message of messages) (message as TrackedMessage)[CHOSEN] = -1;
+    for (const message of messages) (message as TrackedMessage)[CHOSEN] = UNCHOSEN;
   }
 
   /** The partition kafkajs chose, or undefined when it never partitioned the message. */

@@ -53,7 +53,7 @@ describe('send records', () => {
   it('copies valid messages and counts their bytes', () => {
     const messages = [{ key: 'k', value: 'abc', headers: { h: Buffer.from('xy') } }];
     const prepared = prepareMessages('t', messages);
-    expect(prepared.messages).toEqual(messages);
+    expect(prepared.messages).toEqual([expect.objectContaining(messages[0])]);
     expect(prepared.messages[0]).not.toBe(messages[0]);
     expect(prepared.bytes).toBeGreaterThanOrEqual(1 + 3 + 3);
   });
