@@ -175,7 +175,7 @@ export class ProducerBatcher {
   private async sendCalls(topic: string, calls: PendingCall[]): Promise<void> {
     const { acks, timeout, compression } = calls[0].options;
     const messages = calls.length === 1 ? calls[0].messages : calls.flatMap(call => call.messages);
-    this.tracker.track(messages);
+    const tracked = this.tracker.track(messages);
     let response: RecordMetadata[];
     try {
       response = await this.run(producer =>
@@ -184,6 +184,8 @@ export class ProducerBatcher {
     } catch (error) {
       for (const call of calls) call.reject(toSendError(topic, error));
       return;
+    } finally {
+      this.tracker.release(tracked);
     }
     if (acks === 0) {
       // Without acknowledgements Kafka returns no offsets, as with a plain kafkajs send.
@@ -194,7 +196,7 @@ export class ProducerBatcher {
       topic,
       calls.map(call => call.messages),
       response,
-      message => this.tracker.partitionOf(message),
+      (_message, position) => tracked.partitionAt(position),
     );
     calls.forEach((call, i) => {
       const result = results[i];

@@ -126,18 +126,21 @@ export class KafkaService {
     messages: Message[],
     options: SendOptions,
   ): Promise<RecordMetadata[]> {
-    this.tracker?.track(messages);
+    const tracked = this.tracker?.track(messages);
     let response: RecordMetadata[];
     try {
       response = await session.run(producer => producer.send({ ...options, topic, messages }));
     } catch (error) {
       throw toSendError(topic, error);
+    } finally {
+      if (tracked) this.tracker?.release(tracked);
     }
     // kafkajs can report success without an offset for a partition whose leader moved during its
     // retries (its messages were never written): check every partition used, as the batcher does.
-    if (options.acks !== 0 && this.tracker) {
-      const tracker = this.tracker;
-      const [checked] = splitMetadata(topic, [messages], response, m => tracker.partitionOf(m));
+    if (options.acks !== 0 && tracked) {
+      const [checked] = splitMetadata(topic, [messages], response, (_m, position) =>
+        tracked.partitionAt(position),
+      );
       if (checked instanceof Error) throw toSendError(topic, checked);
     }
     return response;

@@ -1,6 +1,5 @@
 import type { IHeaders, Message } from 'kafkajs';
 import { KafkaSerializationError } from './errors';
-import { trackableMessage } from './partition-tracker';
 
 /** Options of `KafkaService.emit`. */
 export interface EmitOptions {
@@ -108,7 +107,7 @@ export function prepareMessages(topic: unknown, messages: unknown): PreparedMess
     }
     const { key, value, partition, headers, timestamp } = message;
     bytes += RECORD_OVERHEAD_BYTES + sizeOf(value, 'value', i, topic);
-    const copy = trackableMessage(value);
+    const copy: Message = { value };
     if (key !== undefined) {
       bytes += sizeOf(key, 'key', i, topic);
       copy.key = key;

@@ -17,7 +17,8 @@ export function splitMetadata(
   topic: string,
   calls: readonly (readonly Message[])[],
   response: readonly RecordMetadata[],
-  partitionOf: (message: Message) => number | undefined,
+  /** The partition of a message, given with its position in the whole request. */
+  partitionOf: (message: Message, position: number) => number | undefined,
 ): (RecordMetadata[] | Error)[] {
   const byPartition = new Map<number, RecordMetadata>();
   for (const entry of response) {
@@ -25,8 +26,9 @@ export function splitMetadata(
   }
   const usedPerPartition = new Map<number, number>();
   // The common case, one message per call, without the per-call bookkeeping below.
+  let position = 0;
   const single = (message: Message): RecordMetadata[] | Error => {
-    const partition = partitionOf(message);
+    const partition = partitionOf(message, position++);
     const entry = partition === undefined ? undefined : byPartition.get(partition);
     if (partition === undefined || !entry) {
       return new Error(
@@ -42,7 +44,7 @@ export function splitMetadata(
     const firstIndex = new Map<number, number>();
     let missing: Error | undefined;
     for (const message of messages) {
-      const partition = partitionOf(message);
+      const partition = partitionOf(message, position++);
       if (partition === undefined || !byPartition.has(partition)) {
         missing ??= new Error(
           `Kafka returned no offset for partition ${String(partition)} of topic "${topic}"`,

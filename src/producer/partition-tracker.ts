@@ -1,56 +1,86 @@
 import { Partitioners, type ICustomPartitioner, type Message } from 'kafkajs';
 
-/**
- * Where the tracker notes a message's partition on the service's own copy of the message. A
- * string key, not a symbol: kafkajs spreads every message into a new object while encoding, and a
- * symbol-keyed property takes that copy off V8's fast path (about 3 µs a message).
- */
-const CHOSEN = 'midwayKafkaPartition';
 /** A tracked message kafkajs has not partitioned yet. */
 const UNCHOSEN = -1;
 
-type TrackedMessage = Message & { [CHOSEN]?: number };
+/** The messages of one produce request as handed to kafkajs, and the partition of each. */
+export class TrackedRequest {
+  /** The partition kafkajs chose for the message at each position. */
+  readonly chosen: Int32Array;
+  /** Where the partitioner is within its current pass over the messages. */
+  next = 0;
 
-/** A copy of `value` the tracker can follow, shaped once (adding the field later costs more). */
-export function trackableMessage(value: Message['value']): Message {
-  return { value, [CHOSEN]: UNCHOSEN } as Message;
+  constructor(readonly messages: readonly Message[]) {
+    this.chosen = new Int32Array(messages.length).fill(UNCHOSEN);
+  }
+
+  /** The partition kafkajs chose for the message at `index`, or undefined if it never chose. */
+  partitionAt(index: number): number | undefined {
+    const partition = this.chosen[index];
+    return partition === UNCHOSEN ? undefined : partition;
+  }
 }
 
 /**
- * Learns which partition kafkajs chose for each message the batcher sends, so a batched produce
+ * Learns which partition kafkajs chose for each message the service sends, so a batched produce
  * response (one base offset per partition) can be split back into each call's own offsets.
  *
- * It wraps the producer's partitioner. For a tracked message the first choice is kept: kafkajs
- * partitions again on every retry, and a round-robin choice must not move a message that an
- * earlier attempt already placed. Messages it does not track (raw producer, transactions) are
- * partitioned exactly as the wrapped partitioner says. The choice is kept on the service's
- * private copy of the message (kafkajs ignores the property; a WeakMap costs far more).
+ * It wraps the producer's partitioner. kafkajs partitions a request's messages in order, in one
+ * synchronous pass, and again on every retry; a pass over a tracked request starts at its first
+ * message (the service's own copy, so the identity is unique) and the choices are noted by
+ * position. The first choice is kept: a round-robin choice must not move a message that an
+ * earlier attempt already placed. Messages the tracker does not know (raw producer,
+ * transactions) are partitioned exactly as the wrapped partitioner says.
+ *
+ * Nothing is stored on the messages: kafkajs copies each message with object spread while
+ * encoding, and every extra property (a symbol one above all) slows that copy down.
  */
 export class PartitionTracker {
+  private readonly byFirstMessage = new Map<Message, TrackedRequest>();
+  /** The request whose partitioning pass is under way. */
+  private passing: TrackedRequest | undefined;
+
   /** The partitioner to give kafkajs: `createPartitioner` of the producer config. */
   wrap(create: ICustomPartitioner = Partitioners.DefaultPartitioner): ICustomPartitioner {
     return () => {
       const choose = create();
       return args => {
-        const message = args.message as TrackedMessage;
-        const known = message[CHOSEN];
-        if (known === undefined) return choose(args);
+        const request = this.requestOf(args.message);
+        if (!request) return choose(args);
+        const index = request.next++;
+        if (request.next === request.messages.length) this.passing = undefined;
+        const known = request.chosen[index];
         if (known >= 0 && known < args.partitionMetadata.length) return known;
         const partition = choose(args);
-        message[CHOSEN] = partition;
+        request.chosen[index] = partition;
         return partition;
       };
     };
   }
 
-  /** Starts tracking messages the batcher is about to send (its own copies, never the caller's). */
-  track(messages: readonly Message[]): void {
-    for (const message of messages) (message as TrackedMessage)[CHOSEN] = UNCHOSEN;
+  /** Starts tracking the messages of a request the service is about to send. */
+  track(messages: readonly Message[]): TrackedRequest {
+    const request = new TrackedRequest(messages);
+    if (messages.length > 0) this.byFirstMessage.set(messages[0], request);
+    return request;
   }
 
-  /** The partition kafkajs chose, or undefined when it never partitioned the message. */
-  partitionOf(message: Message): number | undefined {
-    const partition = (message as TrackedMessage)[CHOSEN];
-    return partition === undefined || partition < 0 ? undefined : partition;
+  /** Stops tracking a request once it has settled. */
+  release(request: TrackedRequest): void {
+    const first = request.messages[0];
+    if (first !== undefined && this.byFirstMessage.get(first) === request) {
+      this.byFirstMessage.delete(first);
+    }
+    if (this.passing === request) this.passing = undefined;
+  }
+
+  /** The tracked request `message` is the next message of, starting a pass at a first message. */
+  private requestOf(message: Message): TrackedRequest | undefined {
+    const passing = this.passing;
+    if (passing !== undefined && passing.messages[passing.next] === message) return passing;
+    const starting = this.byFirstMessage.get(message);
+    if (starting) starting.next = 0;
+    this.passing = starting;
+    return starting;
   }
 }
