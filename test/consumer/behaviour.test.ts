@@ -48,6 +48,10 @@ describe('consumer framework behaviour', () => {
         .map(s => s.topic)
         .sort(),
     ).toEqual([names.audit, names.orders].sort());
+    // The middleware opened this delivery's request container: the instance still gets its ctx.
+    const [order] = seenBy('orders', marker);
+    expect(order.sameContext).toBe(true);
+    expect(order.setByMiddleware).toBe(order.offset);
   });
 
   it('gives every message of a topic to each of its listeners, and commits only after all of them', async () => {
