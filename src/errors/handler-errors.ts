@@ -1,3 +1,5 @@
+import type { KafkaComponentErrorCode } from './kafka-component-error';
+
 /**
  * Thrown by a handler when the failure is temporary (a database restarting, a rate limit): the
  * message is retried with backoff for as long as it takes and is never dead-lettered.
@@ -25,7 +27,10 @@ export class KafkaNonRetriableError extends Error {
 }
 
 /** A message whose value the listener's deserializer could not decode; it never reaches the handler. */
-export class KafkaDeserializationError extends KafkaNonRetriableError {}
+export class KafkaDeserializationError extends KafkaNonRetriableError {
+  /** The same stable code family as the component's own errors. */
+  readonly code = 'DESERIALIZATION_FAILED' satisfies KafkaComponentErrorCode;
+}
 
 export function isRetriableError(error: unknown): boolean {
   return error instanceof KafkaRetriableError;

@@ -54,6 +54,9 @@ describe('deserializers', () => {
     await expect(decode(failing, message('x'), 'orders', 0) as Promise<unknown>).rejects.toThrow(
       /schema mismatch/,
     );
+    await expect(
+      decode(failing, message('x'), 'orders', 0) as Promise<unknown>,
+    ).rejects.toMatchObject({ code: 'DESERIALIZATION_FAILED' });
   });
 
   it('refuses an unknown deserializer name with the choices', () => {
