@@ -5,6 +5,7 @@ import {
   type Admin,
   type IHeaders,
   type ITopicConfig,
+  type KafkaMessage,
   type Message,
 } from 'kafkajs';
 
@@ -154,4 +155,35 @@ export async function waitFor(
       throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise(resolve => setTimeout(resolve, 25));
   }
+}
+
+/**
+ * Reads `topic` from the beginning with a fresh consumer group until `count` messages arrived,
+ * turning each into what the test compares; `what` names the wait in a timeout.
+ */
+export async function consumeFromStart<T>(
+  topic: string,
+  count: number,
+  read: (message: KafkaMessage, partition: number) => T,
+  options: { kafka?: Kafka; what?: string; timeoutMs?: number } = {},
+): Promise<T[]> {
+  const consumer = (options.kafka ?? testKafka()).consumer({ groupId: uniqueName('reader') });
+  const received: T[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message, partition }) => {
+        received.push(read(message, partition));
+      },
+    });
+    await waitFor(
+      () => received.length >= count,
+      options.what ?? `${count} messages on ${topic}`,
+      options.timeoutMs,
+    );
+  } finally {
+    await consumer.disconnect();
+  }
+  return received;
 }

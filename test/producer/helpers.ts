@@ -3,7 +3,7 @@ import { close, createLightApp } from '@midwayjs/mock';
 import type { IMidwayApplication } from '@midwayjs/core';
 import type { IHeaders } from 'kafkajs';
 import { KafkaService, type MidwayKafkaConfig } from 'midway-kafka';
-import { brokers, testKafka, uniqueName, waitFor, withAdmin } from '../helpers/kafka';
+import { brokers, consumeFromStart, uniqueName, withAdmin } from '../helpers/kafka';
 
 export const PRODUCER_APP = path.join(__dirname, 'fixtures/producer-app');
 
@@ -44,29 +44,19 @@ export interface ConsumedMessage {
  * the log holds exactly `count` records (so nothing was written twice).
  */
 export async function readTopic(topic: string, count: number): Promise<ConsumedMessage[]> {
-  const consumer = testKafka().consumer({ groupId: uniqueName('producer-test-group') });
-  const received: ConsumedMessage[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachBatch: async ({ batch }) => {
-        for (const m of batch.messages) {
-          received.push({
-            partition: batch.partition,
-            offset: m.offset,
-            key: m.key ? m.key.toString() : null,
-            value: m.value,
-            headers: m.headers ?? {},
-            timestamp: m.timestamp,
-          });
-        }
-      },
-    });
-    await waitFor(() => received.length >= count, `${count} messages on ${topic}`, 60_000);
-  } finally {
-    await consumer.disconnect();
-  }
+  const received = await consumeFromStart(
+    topic,
+    count,
+    (m, partition) => ({
+      partition,
+      offset: m.offset,
+      key: m.key ? m.key.toString() : null,
+      value: m.value,
+      headers: m.headers ?? {},
+      timestamp: m.timestamp,
+    }),
+    { timeoutMs: 60_000 },
+  );
   expect(await recordsInTopic(topic)).toBe(count);
   expect(received).toHaveLength(count);
   return received;

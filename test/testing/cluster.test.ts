@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { startKafka, type LocalKafka } from 'midway-kafka/testing';
-import { createTopicsReady, uniqueName, waitFor } from '../helpers/kafka';
+import { consumeFromStart, createTopicsReady, uniqueName } from '../helpers/kafka';
 import { kafkaVersion, processesMentioning } from './support';
 
 // Three JVMs on two cores: startup and leader changes take a while.
@@ -67,20 +67,12 @@ describe(`a 3-node local cluster (${kafkaVersion()})`, () => {
       await producer.disconnect();
     }
 
-    const consumer = kafka.consumer({ groupId: uniqueName('rf3-group') });
-    const received: string[] = [];
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await consumer.run({
-        eachMessage: async ({ message }) => {
-          received.push(message.value!.toString());
-        },
-      });
-      await waitFor(() => received.length >= values.length, 'all messages from two nodes', 90_000);
-    } finally {
-      await consumer.disconnect();
-    }
+    const received = await consumeFromStart(
+      topic,
+      values.length,
+      message => message.value!.toString(),
+      { kafka, what: 'all messages from two nodes', timeoutMs: 90_000 },
+    );
     expect(received.sort()).toEqual([...values].sort());
 
     await cluster.startNode(2);

@@ -1,6 +1,6 @@
 import type { IHeaders } from 'kafkajs';
 import { kafkaToolClasses } from 'midway-kafka/testing';
-import { brokers, createTopic, produce, testKafka, uniqueName, waitFor } from '../helpers/kafka';
+import { brokers, consumeFromStart, createTopic, produce } from '../helpers/kafka';
 import { kafkaVersion, runKafkaTool } from './support';
 
 // Java tools start a JVM each; on two busy cores that takes a few seconds.
@@ -49,24 +49,16 @@ describe(`interop with Kafka's Java console tools (${kafkaVersion()})`, () => {
     );
     expect({ code: produced.code, stderr: produced.stderr }).toMatchObject({ code: 0 });
 
-    const consumer = testKafka().consumer({ groupId: uniqueName('interop-js') });
-    const received: Received[] = [];
-    await consumer.connect();
-    try {
-      await consumer.subscribe({ topic, fromBeginning: true });
-      await consumer.run({
-        eachMessage: async ({ message }) => {
-          received.push({
-            key: message.key?.toString() ?? null,
-            value: message.value?.toString() ?? null,
-            headers: headerStrings(message.headers),
-          });
-        },
-      });
-      await waitFor(() => received.length >= 3, 'the three messages from the Java producer');
-    } finally {
-      await consumer.disconnect();
-    }
+    const received = await consumeFromStart(
+      topic,
+      3,
+      (message): Received => ({
+        key: message.key?.toString() ?? null,
+        value: message.value?.toString() ?? null,
+        headers: headerStrings(message.headers),
+      }),
+      { what: 'the three messages from the Java producer' },
+    );
     expect(received).toEqual([
       { key: 'key-1', value: 'first value', headers: { 'trace-id': 't-1', source: 'java' } },
       { key: 'key-2', value: 'second value', headers: { 'trace-id': 't-2', source: 'java' } },
