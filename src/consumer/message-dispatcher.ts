@@ -74,15 +74,15 @@ export class MessageDispatcher {
   ): DeliveryOutcome | Promise<DeliveryOutcome> {
     const failing = this.failing.get(scope.id, message.offset);
     if (!failing && listeners.length === 1) return this.deliverFirst(listeners[0], scope, message);
-    return this.deliverToEach(listeners, scope, message);
+    return this.deliverToEach(listeners, scope, message, failing);
   }
 
   private async deliverToEach(
     listeners: readonly ListenerRuntime[],
     scope: DeliveryScope,
     message: KafkaMessage,
+    failing: ReturnType<FailingMessages['get']>,
   ): Promise<DeliveryOutcome> {
-    const failing = this.failing.get(scope.id, message.offset);
     const handled: string[] = [];
     for (const listener of listeners) {
       if (failing?.done.has(listener.plan.id)) continue;

@@ -26,11 +26,9 @@ interface ManagedReference {
   type?: string;
   name?: string;
   args?: unknown;
-  injectMode?: string;
 }
 
 // Read once: @midwayjs/core's exports are getters, too slow for per-message use.
-const CTX_KEY = REQUEST_CTX_KEY;
 const BEFORE_CREATED = ObjectLifeCycleEvent.BEFORE_CREATED;
 const AFTER_CREATED = ObjectLifeCycleEvent.AFTER_CREATED;
 const AFTER_INIT = ObjectLifeCycleEvent.AFTER_INIT;
@@ -39,7 +37,7 @@ const OWN_CTX = Symbol('midway-kafka:request-ctx');
 
 /** Identifiers a Midway request container registers for itself. */
 const REQUEST_OWN = new Map<string, Resolve>([
-  [CTX_KEY, ctx => ctx],
+  [REQUEST_CTX_KEY, ctx => ctx],
   ['logger', ctx => ctx.logger],
 ]);
 

@@ -3,7 +3,7 @@ import { toSendError } from './errors';
 import { splitMetadata } from './metadata';
 import type { PreparedMessages } from './messages';
 import type { ProducerBatchingOptions } from './options';
-import type { PartitionTracker } from './partition-tracker';
+import type { PartitionTracker, TrackedRequest } from './partition-tracker';
 
 /** Per-call produce options; only calls with equal options share a produce request. */
 export interface SendOptions {
@@ -187,17 +187,16 @@ export class ProducerBatcher {
   private async sendCalls(topic: string, calls: PendingCall[]): Promise<void> {
     const { acks, timeout, compression } = calls[0].options;
     const messages = calls.length === 1 ? calls[0].messages : calls.flatMap(call => call.messages);
-    const tracked = this.tracker.track(messages);
-    let response: RecordMetadata[];
+    let sent: { result: RecordMetadata[]; request: TrackedRequest };
     try {
-      response = await this.run(producer =>
-        producer.sendBatch({ acks, timeout, compression, topicMessages: [{ topic, messages }] }),
+      sent = await this.tracker.during(messages, () =>
+        this.run(producer =>
+          producer.sendBatch({ acks, timeout, compression, topicMessages: [{ topic, messages }] }),
+        ),
       );
     } catch (error) {
       for (const call of calls) call.reject(toSendError(topic, error));
       return;
-    } finally {
-      this.tracker.release(tracked);
     }
     if (acks === 0) {
       // Without acknowledgements Kafka returns no offsets, as with a plain kafkajs send.
@@ -207,8 +206,8 @@ export class ProducerBatcher {
     const results = splitMetadata(
       topic,
       calls.map(call => call.messages),
-      response,
-      (_message, position) => tracked.partitionAt(position),
+      sent.result,
+      (_message, position) => sent.request.partitionAt(position),
     );
     calls.forEach((call, i) => {
       const result = results[i];

@@ -25,7 +25,7 @@ import { ProducerBatcher, type SendOptions } from './batcher';
 import { toSendError } from './errors';
 import { buildEmitMessage, prepareMessages, type EmitOptions } from './messages';
 import { DEFAULT_ACKS, resolveProducerSettings, type ProducerSettings } from './options';
-import { PartitionTracker } from './partition-tracker';
+import { PartitionTracker, type TrackedRequest } from './partition-tracker';
 import { splitMetadata } from './metadata';
 import { ProducerSession } from './producer-session';
 
@@ -53,7 +53,8 @@ export class KafkaService {
   private settings: ProducerSettings | undefined;
   private session: ProducerSession | undefined;
   private batcher: ProducerBatcher | undefined;
-  private tracker: PartitionTracker | undefined;
+  /** Learns where kafkajs put each message, so batched responses can be split per call. */
+  private readonly tracker = new PartitionTracker();
 
   @Init()
   async init(): Promise<void> {
@@ -62,8 +63,7 @@ export class KafkaService {
     if (!settings.kafkaConfig) return;
     const logger = this.logger ?? consoleFallback;
     const kafka = createKafkaClient(settings.kafkaConfig, logger);
-    const tracker = new PartitionTracker();
-    this.tracker = tracker;
+    const tracker = this.tracker;
     const producerConfig = {
       ...settings.producerConfig,
       createPartitioner: tracker.wrap(settings.producerConfig.createPartitioner),
@@ -126,24 +126,23 @@ export class KafkaService {
     messages: Message[],
     options: SendOptions,
   ): Promise<RecordMetadata[]> {
-    const tracked = this.tracker?.track(messages);
-    let response: RecordMetadata[];
+    let sent: { result: RecordMetadata[]; request: TrackedRequest };
     try {
-      response = await session.run(producer => producer.send({ ...options, topic, messages }));
+      sent = await this.tracker.during(messages, () =>
+        session.run(producer => producer.send({ ...options, topic, messages })),
+      );
     } catch (error) {
       throw toSendError(topic, error);
-    } finally {
-      if (tracked) this.tracker?.release(tracked);
     }
     // kafkajs can report success without an offset for a partition whose leader moved during its
     // retries (its messages were never written): check every partition used, as the batcher does.
-    if (options.acks !== 0 && tracked) {
-      const [checked] = splitMetadata(topic, [messages], response, (_m, position) =>
-        tracked.partitionAt(position),
+    if (options.acks !== 0) {
+      const [checked] = splitMetadata(topic, [messages], sent.result, (_m, position) =>
+        sent.request.partitionAt(position),
       );
       if (checked instanceof Error) throw toSendError(topic, checked);
     }
-    return response;
+    return sent.result;
   }
 
   /**

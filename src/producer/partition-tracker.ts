@@ -65,6 +65,19 @@ export class PartitionTracker {
     return request;
   }
 
+  /** Runs `send` with `messages` tracked; resolves with its result and where each message went. */
+  async during<T>(
+    messages: readonly Message[],
+    send: () => Promise<T>,
+  ): Promise<{ result: T; request: TrackedRequest }> {
+    const request = this.track(messages);
+    try {
+      return { result: await send(), request };
+    } finally {
+      this.release(request);
+    }
+  }
+
   /** Stops tracking a request once it has settled. */
   release(request: TrackedRequest): void {
     const first = request.messages[0];

@@ -84,6 +84,23 @@ describe('partition tracker', () => {
     expect(request.partitionAt(0)).toBeUndefined();
   });
 
+  it('tracks a request only while its send runs, failed or not', async () => {
+    const tracker = new PartitionTracker();
+    const partition = tracker.wrap(roundRobin())();
+    const sent = messages(2);
+    const { result, request } = await tracker.during(sent, async () => pass(partition, sent));
+    expect(result).toEqual([0, 1]);
+    expect([request.partitionAt(0), request.partitionAt(1)]).toEqual([0, 1]);
+    const failing = messages(1);
+    await expect(
+      tracker.during(failing, async () => {
+        throw new Error('broker gone');
+      }),
+    ).rejects.toThrow('broker gone');
+    // Released: passes over the same message are no longer kept to a first choice.
+    expect(pass(partition, failing)).not.toEqual(pass(partition, failing));
+  });
+
   it('partitions a message again when its remembered partition is not in the metadata', () => {
     const tracker = new PartitionTracker();
     const partition = tracker.wrap(() => args => args.partitionMetadata.length - 1)();
