@@ -186,7 +186,7 @@ export class ProducerBatcher {
 
   private async sendCalls(topic: string, calls: PendingCall[]): Promise<void> {
     const { acks, timeout, compression } = calls[0].options;
-    const messages = calls.length === 1 ? calls[0].messages : calls.flatMap(call => call.messages);
+    const messages = calls.length === 1 ? calls[0].messages : concatMessages(calls);
     let sent: { result: RecordMetadata[]; request: TrackedRequest };
     try {
       sent = await this.tracker.during(messages, () =>
@@ -203,17 +203,18 @@ export class ProducerBatcher {
       for (const call of calls) call.resolve([]);
       return;
     }
+    const { request } = sent;
     const results = splitMetadata(
       topic,
-      calls.map(call => call.messages),
+      calls.map(call => call.messages.length),
       sent.result,
-      (_message, position) => sent.request.partitionAt(position),
+      position => request.partitionAt(position),
     );
-    calls.forEach((call, i) => {
+    for (let i = 0; i < calls.length; i++) {
       const result = results[i];
-      if (result instanceof Error) call.reject(toSendError(topic, result));
-      else call.resolve(result);
-    });
+      if (result instanceof Error) calls[i].reject(toSendError(topic, result));
+      else calls[i].resolve(result);
+    }
   }
 
   private isIdle(): boolean {
@@ -226,4 +227,15 @@ export class ProducerBatcher {
     this.drainWaiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+/** The messages of several calls as one array, in call order. */
+function concatMessages(calls: readonly PendingCall[]): Message[] {
+  // Filled by push, not preallocated: kafkajs walks this array several times, and a packed
+  // array is faster to walk than a holey one.
+  const messages: Message[] = [];
+  for (const call of calls) {
+    for (const message of call.messages) messages.push(message);
+  }
+  return messages;
 }

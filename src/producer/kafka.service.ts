@@ -137,8 +137,9 @@ export class KafkaService {
     // kafkajs can report success without an offset for a partition whose leader moved during its
     // retries (its messages were never written): check every partition used, as the batcher does.
     if (options.acks !== 0) {
-      const [checked] = splitMetadata(topic, [messages], sent.result, (_m, position) =>
-        sent.request.partitionAt(position),
+      const { request } = sent;
+      const [checked] = splitMetadata(topic, [messages.length], sent.result, position =>
+        request.partitionAt(position),
       );
       if (checked instanceof Error) throw toSendError(topic, checked);
     }

@@ -1,4 +1,3 @@
-import type { Message } from 'kafkajs';
 import { splitMetadata } from '../../src/producer/metadata';
 
 describe('splitting a batched response back to each call', () => {
@@ -12,13 +11,13 @@ describe('splitting a batched response back to each call', () => {
   });
 
   it('gives each call the offset of its first message per partition (base + index)', () => {
-    const m = (partition: number): Message & { p: number } => ({ value: 'v', p: partition });
-    const calls = [[m(0), m(1)], [m(0)], [m(1), m(1), m(0)], [m(2)]];
+    // Four calls of 2, 1, 3 and 1 messages; the partition of each message in request order.
+    const partitions = [0, 1, 0, 1, 1, 0, 2];
     const result = splitMetadata(
       't',
-      calls,
+      [2, 1, 3, 1],
       [entry(0, '10'), entry(1, '500'), entry(2, '0')],
-      msg => (msg as unknown as { p: number }).p,
+      position => partitions[position],
     );
     expect(result).toEqual([
       [entry(0, '10'), entry(1, '500')],
@@ -29,14 +28,12 @@ describe('splitting a batched response back to each call', () => {
   });
 
   it('adds offsets beyond 2^53 exactly', () => {
-    const calls = [[{ value: 'a' }], [{ value: 'b' }]];
-    const [, second] = splitMetadata('t', calls, [entry(0, '9007199254740993')], () => 0);
+    const [, second] = splitMetadata('t', [1, 1], [entry(0, '9007199254740993')], () => 0);
     expect(second).toEqual([entry(0, '9007199254740994')]);
   });
 
   it('fails only the call whose partition has no offset in the response', () => {
-    const calls = [[{ value: 'a', partition: 0 }], [{ value: 'b', partition: 1 }]];
-    const [first, second] = splitMetadata('t', calls, [entry(0, '3')], msg => msg.partition);
+    const [first, second] = splitMetadata('t', [1, 1], [entry(0, '3')], position => position);
     expect(first).toEqual([entry(0, '3')]);
     expect(second).toBeInstanceOf(Error);
   });
