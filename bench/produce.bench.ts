@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchBroker } from './lib/broker';
 import { runKafkaTool } from './lib/java-tool';
-import { median, round, runConcurrently, timed } from './lib/stats';
+import { median, round, runConcurrently, settleBeforeRun, timed } from './lib/stats';
 import { printTable } from './lib/table';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
@@ -92,6 +92,7 @@ async function main(): Promise<void> {
     const order = variants.map((_, i) => variants[(i + rep) % variants.length]);
     for (const variant of order) {
       const topic = await newTopic('run');
+      await settleBeforeRun();
       const ms = await timed(() => runs[variant](topic));
       const count = await written(topic);
       if (count !== MESSAGES)

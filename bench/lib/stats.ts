@@ -1,3 +1,6 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
 /** The median of a non-empty list. */
 export function median(values: readonly number[]): number {
   if (values.length === 0) throw new Error('median of an empty list');
@@ -29,4 +32,23 @@ export async function runConcurrently(
 /** Rounds for display: integers above 100, two significant decimals below. */
 export function round(value: number): number {
   return value >= 100 ? Math.round(value) : Math.round(value * 100) / 100;
+}
+
+/**
+ * Starts a measured run from a clean heap and a quiet broker: a full garbage collection (so one
+ * variant does not pay for the garbage another left behind) and a short pause.
+ */
+export async function settleBeforeRun(pauseMs = 200): Promise<void> {
+  collectGarbage();
+  await new Promise(resolve => setTimeout(resolve, pauseMs));
+}
+
+let gc: (() => void) | undefined;
+function collectGarbage(): void {
+  if (!gc) {
+    // `--expose-gc` set at run time applies to new contexts: take `gc` from one.
+    setFlagsFromString('--expose-gc');
+    gc = runInNewContext('gc') as () => void;
+  }
+  gc();
 }
