@@ -23,7 +23,12 @@ import { KafkaComponentError, KafkaConfigError } from '../errors/kafka-component
 import type { MidwayKafkaConfig } from '../interface';
 import { ProducerBatcher, type SendOptions } from './batcher';
 import { toSendError } from './errors';
-import { buildEmitMessage, prepareMessages, type EmitOptions } from './messages';
+import {
+  buildEmitMessage,
+  prepareMessages,
+  type EmitOptions,
+  type PreparedMessages,
+} from './messages';
 import { DEFAULT_ACKS, resolveProducerSettings, type ProducerSettings } from './options';
 import { PartitionTracker, type TrackedRequest } from './partition-tracker';
 import { splitMetadata } from './metadata';
@@ -110,13 +115,27 @@ export class KafkaService {
         );
       }
       const prepared = prepareMessages(record.topic, record.messages);
-      const options = this.sendOptions(record.topic, record);
-      if (prepared.messages.length === 0) return Promise.resolve([]);
-      if (this.batcher) return this.batcher.enqueue(record.topic, prepared, options);
-      return this.sendAlone(session, record.topic, prepared.messages, options);
+      return this.sendPrepared(
+        session,
+        record.topic,
+        prepared,
+        this.sendOptions(record.topic, record),
+      );
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** Sends messages that were already checked: batched, or alone when batching is off. */
+  private sendPrepared(
+    session: ProducerSession,
+    topic: string,
+    prepared: PreparedMessages,
+    options: SendOptions,
+  ): Promise<RecordMetadata[]> {
+    if (prepared.messages.length === 0) return Promise.resolve([]);
+    if (this.batcher) return this.batcher.enqueue(topic, prepared, options);
+    return this.sendAlone(session, topic, prepared.messages, options);
   }
 
   /** One call as one produce request (batching switched off). */
@@ -151,7 +170,7 @@ export class KafkaService {
    * with the other sends to it; the result lists every topic's offsets in the order given.
    */
   async sendBatch(batch: ProducerBatch): Promise<RecordMetadata[]> {
-    this.requireRunning();
+    const session = this.requireRunning();
     const topicMessages = batch?.topicMessages ?? [];
     if (!Array.isArray(topicMessages)) {
       throw new KafkaComponentError(
@@ -166,9 +185,7 @@ export class KafkaService {
       options: this.sendOptions(topic, batch),
     }));
     const results = await Promise.all(
-      parts.map(part =>
-        this.send({ topic: part.topic, ...part.options, messages: part.prepared.messages }),
-      ),
+      parts.map(part => this.sendPrepared(session, part.topic, part.prepared, part.options)),
     );
     return results.flat();
   }
