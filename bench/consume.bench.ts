@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { benchBroker } from './lib/broker';
-import { median } from './lib/stats';
+import { median, settleBeforeRun } from './lib/stats';
 import { DEFAULT_CONSUMER_CONFIG } from '../src/config/defaults';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200_000);
@@ -48,6 +48,7 @@ async function main(): Promise<void> {
         // Rotate the order so no variant always runs first (cold caches) or last.
         const order = VARIANTS.map((_, i) => VARIANTS[(i + rep) % VARIANTS.length]);
         for (const variant of order) {
+          await settleBeforeRun();
           const rate = await measure(variant, kafka, broker.brokers, topic);
           rates.get(variant)!.push(rate);
           console.log(
