@@ -9,6 +9,8 @@ import type { EachBatchPayload, KafkaMessage } from 'kafkajs';
 import { createBatchHandler } from '../src/consumer/batch-handler';
 import { MessageDispatcher } from '../src/consumer/message-dispatcher';
 import { OffsetCommitter } from '../src/consumer/offset-committer';
+import { InFlightBatches } from '../src/consumer/in-flight-batches';
+import { Membership } from '../src/consumer/membership';
 import { createListenerRuntime } from '../src/framework/listener-runtime';
 import { DEFAULT_RETRY_POLICY } from '../src/consumer/retry/retry-policy';
 import type { GroupPlan, PlannedListener } from '../src/listener/plan-groups';
@@ -100,15 +102,21 @@ async function frameworkHandler(): Promise<(p: EachBatchPayload) => Promise<void
     onPartitionStopped: () => undefined,
   });
   const noCommit = async () => undefined;
+  const membership = new Membership();
   return createBatchHandler({
     plan,
     runtimes: new Map([[TOPIC, [runtime]]]),
     dispatcher,
     committer: new OffsetCommitter(noCommit, { interval: null, threshold: null }, logger),
-    consumer: () => ({}) as never,
+    consumer: {} as never,
+    pauses: {} as never,
+    inFlight: new InFlightBatches(),
+    membership: () => membership,
     isStopping: () => false,
     logger,
+    timeSliceMs: 5000,
     retryLater: () => undefined,
+    onCommitAvailable: () => undefined,
   });
 }
 

@@ -80,6 +80,12 @@ export interface MidwayKafkaConfig extends IConfigurationOptions {
   /** How long start waits for every consumer to join its group, in ms. */
   startTimeout?: number;
   /**
+   * The longest one partition's fetched messages are handled in a row, in ms (default 5000).
+   * Then the consumer turns to its other partitions, and what is left is fetched again: with slow
+   * handlers, no partition waits behind another's whole fetch. Fast handlers never reach it.
+   */
+  partitionTimeSlice?: number;
+  /**
    * The longest one `KafkaService` send may take, kafkajs retries included, in ms (default
    * 120000, like Java's `delivery.timeout.ms`). After it the call rejects and the producer is
    * replaced, so a dead connection can never hang a send.

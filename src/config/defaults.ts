@@ -5,6 +5,7 @@ import type { MidwayKafkaConfig } from '../interface';
 export const DEFAULT_KAFKA_CONFIG = {
   shutdownTimeout: 30_000,
   startTimeout: 60_000,
+  partitionTimeSlice: 5000,
 } satisfies MidwayKafkaConfig;
 
 /** The component's own logger: kafkajs and the framework write to `midway-kafka.log`. */

@@ -1,5 +1,6 @@
 import type { KafkaConfig } from 'kafkajs';
 import { KafkaConfigError } from '../errors';
+import { DEFAULT_KAFKA_CONFIG } from './defaults';
 import type { MidwayKafkaConfig } from '../interface';
 
 /** Checks `kafka.kafkaConfig` before any client is built, naming the bad path and the fix. */
@@ -40,7 +41,7 @@ export function describeBrokers(kafkaConfig: KafkaConfig): string[] {
 
 /** Checks the component's own settings (timeouts); kafkajs checks its own options. */
 export function validateComponentConfig(config: MidwayKafkaConfig): void {
-  for (const name of ['shutdownTimeout', 'startTimeout'] as const) {
+  for (const name of ['shutdownTimeout', 'startTimeout', 'partitionTimeSlice'] as const) {
     const value = config[name];
     if (
       value !== undefined &&
@@ -49,7 +50,7 @@ export function validateComponentConfig(config: MidwayKafkaConfig): void {
       throw new KafkaConfigError(
         `kafka.${name}`,
         `${JSON.stringify(value)} is not a number of milliseconds >= 0`,
-        `Set kafka.${name} to e.g. ${name === 'shutdownTimeout' ? '30000' : '60000'}.`,
+        `Set kafka.${name} to e.g. ${DEFAULT_KAFKA_CONFIG[name]}.`,
       );
     }
   }

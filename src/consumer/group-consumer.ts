@@ -1,12 +1,15 @@
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Admin, Consumer, Kafka } from 'kafkajs';
 import type { ILogger } from '@midwayjs/core';
 import { KafkaComponentError } from '../errors';
 import type { GroupPlan } from '../listener/plan-groups';
 import { createBatchHandler } from './batch-handler';
 import type { ConsumerState, ConsumerStatusEvent } from './consumer-status';
+import { describeInFlight, InFlightBatches } from './in-flight-batches';
+import { Membership } from './membership';
 import type { ListenerRuntime, MessageDispatcher } from './message-dispatcher';
-import { commitThroughConsumer, OffsetCommitter } from './offset-committer';
-import { pinStartOffsets } from './pin-start-offsets';
+import { commitThroughConsumer, OffsetCommitter, type CommitFn } from './offset-committer';
+import { PartitionPauses } from './partition-pauses';
+import { StartOffsetPinner, type TopicPartitions } from './pin-start-offsets';
 import { subscribeWhenReady } from './subscribe';
 
 export interface GroupConsumerDeps {
@@ -18,29 +21,46 @@ export interface GroupConsumerDeps {
   readonly logger: ILogger;
   readonly startTimeout: number;
   readonly shutdownTimeout: number;
+  /** How long one partition's batch is worked on before the consumer turns to the others. */
+  readonly partitionTimeSlice: number;
   onStatus(event: ConsumerStatusEvent): void;
 }
 
 const RESTART_DELAYS_MS = [1000, 2000, 5000, 10_000, 30_000];
+/** After `shutdownTimeout`, what is left of a stop (leaving the group, disconnecting) gets this long. */
+const SHUTDOWN_MARGIN_MS = 5000;
 
 /**
  * One kafkajs consumer for one consumer group: connects, subscribes to every topic of the group
- * before running, restarts itself when kafkajs gives up, and stops without losing finished work.
+ * before running, restarts itself when kafkajs gives up, gives its partitions up promptly when the
+ * group rebalances, and stops within `shutdownTimeout` without losing finished work.
  */
 export class GroupConsumer {
   private current: Consumer | undefined;
+  private pauses: PartitionPauses | undefined;
+  /** The current generation of group membership; replaced at every join. */
+  private membership = new Membership();
+  private readonly inFlight = new InFlightBatches();
+  /** The latest batch's commit: one attempt, within the generation (see onRebalancing). */
+  private directCommit: CommitFn | undefined;
   private state: ConsumerState = 'idle';
   private stopping = false;
   private stopped: Promise<void> | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private restartAttempt = 0;
+  /** A restart's launch in progress; a stop waits for it to give up. */
+  private launching: Promise<void> | undefined;
   private assignment: Record<string, number[]> = {};
   /** Set once start succeeded: from then on a dead consumer is restarted rather than reported to start. */
   private started = false;
   /** Resumes of partitions paused for a retry backoff. */
   private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private flushTimer: NodeJS.Timeout | undefined;
   /** Pinning of start offsets after the latest join (start waits for it). */
   private pinned: Promise<void> = Promise.resolve();
+  private pinRound = 0;
+  private readonly pinner: StartOffsetPinner;
+  private admin: Promise<Admin> | undefined;
   readonly committer: OffsetCommitter;
 
   constructor(private readonly deps: GroupConsumerDeps) {
@@ -50,6 +70,7 @@ export class GroupConsumer {
       { interval: plan.autoCommitInterval, threshold: plan.autoCommitThreshold },
       deps.logger,
     );
+    this.pinner = new StartOffsetPinner(plan, () => this.connectAdmin());
   }
 
   get groupId(): string {
@@ -71,6 +92,16 @@ export class GroupConsumer {
     return this.current;
   }
 
+  /** Partitions this member owns now. */
+  get currentAssignment(): Readonly<Record<string, number[]>> {
+    return this.assignment;
+  }
+
+  /** Partitions the `'stop'` failure policy paused, waiting for `resume()`. */
+  get stoppedPartitions(): { topic: string; partition: number }[] {
+    return this.pauses?.list('stopped') ?? [];
+  }
+
   /**
    * Connects, subscribes and runs; resolves once the group is joined and start offsets are pinned.
    * A cluster that is reachable but whose group coordinator is not ready yet (just started) is
@@ -80,7 +111,7 @@ export class GroupConsumer {
     const deadline = Date.now() + this.deps.startTimeout;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.launch();
+        await this.launch(true);
         this.started = true;
         return;
       } catch (error) {
@@ -107,16 +138,21 @@ export class GroupConsumer {
 
   /** Resumes a partition the `'stop'` failure policy paused; its failed message is delivered again. */
   resume(topic: string, partition: number): void {
-    this.consumer.resume([{ topic, partitions: [partition] }]);
+    this.pauses?.release(topic, partition, 'stopped');
   }
 
-  private async launch(): Promise<void> {
+  private async launch(waitForJoin: boolean): Promise<void> {
     const { kafka, plan } = this.deps;
     const consumer = kafka.consumer(plan.consumerConfig);
+    const pauses = new PartitionPauses(consumer);
     this.current = consumer;
+    this.pauses = pauses;
+    this.membership = new Membership();
+    this.directCommit = undefined;
     this.watch(consumer);
     this.setState('connecting');
     await consumer.connect();
+    this.giveUpIfStopping();
     this.setState('connected');
     const byStart = new Map<boolean, string[]>();
     for (const topic of plan.topics.values()) {
@@ -124,22 +160,33 @@ export class GroupConsumer {
     }
     for (const [fromBeginning, topics] of byStart) {
       await subscribeWhenReady(consumer, topics, fromBeginning, this.deps.startTimeout);
+      this.giveUpIfStopping();
     }
-    const joined = this.nextJoin(consumer);
+    const joined = waitForJoin ? this.nextJoin(consumer) : undefined;
+    const handleBatch = createBatchHandler({
+      plan,
+      runtimes: this.deps.runtimes,
+      dispatcher: this.deps.dispatcher,
+      committer: this.committer,
+      consumer,
+      pauses,
+      inFlight: this.inFlight,
+      membership: () => this.membership,
+      isStopping: () => this.stopping,
+      logger: this.deps.logger,
+      timeSliceMs: this.deps.partitionTimeSlice,
+      retryLater: (topic, partition, delayMs) =>
+        this.retryLater(consumer, pauses, topic, partition, delayMs),
+      onCommitAvailable: commit => (this.directCommit = commit),
+    });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: plan.partitionsConsumedConcurrently,
-      eachBatch: createBatchHandler({
-        plan,
-        runtimes: this.deps.runtimes,
-        dispatcher: this.deps.dispatcher,
-        committer: this.committer,
-        consumer: () => consumer,
-        isStopping: () => this.stopping,
-        logger: this.deps.logger,
-        retryLater: (resume, delayMs) => this.retryLater(consumer, resume, delayMs),
-      }),
+      eachBatch: async payload => {
+        await handleBatch(payload);
+        this.flushLater();
+      },
     });
     await joined;
   }
@@ -177,25 +224,14 @@ export class GroupConsumer {
     const { events } = consumer;
     consumer.on(events.GROUP_JOIN, ({ payload }) => {
       if (consumer !== this.current) return;
-      this.assignment = payload.memberAssignment;
-      this.committer.retainOnly(payload.memberAssignment);
-      this.deps.dispatcher.retainAssigned(this.groupId, payload.memberAssignment);
-      this.restartAttempt = 0;
-      this.setState('joined', { assignment: payload.memberAssignment });
-      this.pinned = pinStartOffsets(
-        this.deps.kafka,
-        this.deps.plan,
-        payload.memberAssignment,
-        this.committer,
-      );
-      this.pinned.catch(error =>
-        this.deps.logger.warn(
-          `[midway-kafka] group '${this.groupId}': pinning start offsets failed: ${String(error)}`,
-        ),
-      );
+      this.onJoin(consumer, payload.memberAssignment);
     });
     consumer.on(events.REBALANCING, () => {
-      if (consumer === this.current && !this.stopping) this.setState('rebalancing');
+      if (consumer !== this.current || this.stopping) return;
+      this.setState('rebalancing');
+      // kafkajs found the rebalance itself (no batch was running to commit on the way out):
+      // commit finished work now, within the generation that is ending.
+      if (this.directCommit) void this.committer.commitPending(this.directCommit);
     });
     consumer.on(events.CRASH, ({ payload }) => {
       if (consumer !== this.current || this.stopping) return;
@@ -205,17 +241,102 @@ export class GroupConsumer {
     });
   }
 
-  private retryLater(consumer: Consumer, resume: () => void, delayMs: number): void {
+  /** Runs synchronously inside kafkajs's join, before it fetches anything for the new assignment. */
+  private onJoin(consumer: Consumer, assignment: Record<string, number[]>): void {
+    const { logger } = this.deps;
+    const pauses = this.pauses as PartitionPauses;
+    this.membership = new Membership();
+    this.assignment = assignment;
+    this.committer.retainOnly(assignment);
+    this.deps.dispatcher.retainAssigned(this.groupId, assignment);
+    this.restartAttempt = 0;
+    for (const lost of pauses.retainAssigned(assignment)) {
+      if (lost.reasons.has('stopped')) {
+        logger.warn(
+          `[midway-kafka] group '${this.groupId}': ${lost.topic}[${lost.partition}], stopped by the 'stop' policy, ` +
+            'now belongs to another member, which delivers its failed message again',
+        );
+      }
+    }
+    const stopped = pauses.list('stopped');
+    const detail =
+      stopped.length > 0
+        ? `stopped by the 'stop' policy, waiting for resumePartition(): ${stopped.map(p => `${p.topic}[${p.partition}]`).join(' ')}`
+        : undefined;
+    this.setState('joined', { assignment, detail });
+    this.pinned = this.pinStartOffsets(consumer, pauses, this.pinner.unpinned(assignment));
+  }
+
+  private pinStartOffsets(
+    consumer: Consumer,
+    pauses: PartitionPauses,
+    targets: TopicPartitions[],
+  ): Promise<void> {
+    if (targets.length === 0) return Promise.resolve();
+    const round = ++this.pinRound;
+    for (const { topic, partitions } of targets) {
+      for (const partition of partitions) pauses.pause(topic, partition, 'pinning');
+    }
+    return this.pinner
+      .pin(targets, {
+        commit: (topic, partition, offset) =>
+          this.committer.commitExactly(topic, partition, offset),
+        seek: (topic, partition, offset) => consumer.seek({ topic, partition, offset }),
+      })
+      .catch(error =>
+        this.deps.logger.warn(
+          `[midway-kafka] group '${this.groupId}': pinning start offsets failed, kafkajs resolves them itself: ${String(error)}`,
+        ),
+      )
+      .finally(() => {
+        // A later join pins (and releases) for itself.
+        if (round !== this.pinRound || consumer !== this.current) return;
+        for (const { topic, partitions } of targets) {
+          for (const partition of partitions) pauses.release(topic, partition, 'pinning');
+        }
+      });
+  }
+
+  private retryLater(
+    consumer: Consumer,
+    pauses: PartitionPauses,
+    topic: string,
+    partition: number,
+    delayMs: number,
+  ): void {
+    pauses.pause(topic, partition, 'retry');
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);
-      if (!this.stopping && consumer === this.current) resume();
+      if (!this.stopping && consumer === this.current) pauses.release(topic, partition, 'retry');
     }, delayMs);
     this.retryTimers.add(timer);
   }
 
-  private clearRetryTimers(): void {
+  /**
+   * With `autoCommitInterval`, finished work can wait for the interval after the last batch; if
+   * no batch comes, commit it when the interval is up (the Java client's auto-commit does too).
+   */
+  private flushLater(): void {
+    const wait = this.committer.msUntilDue();
+    if (wait === null || this.flushTimer || this.stopping) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      if (this.directCommit && !this.stopping) void this.committer.commitPending(this.directCommit);
+    }, wait);
+    this.flushTimer.unref();
+  }
+
+  private clearTimers(): void {
     for (const timer of this.retryTimers) clearTimeout(timer);
     this.retryTimers.clear();
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+  }
+
+  private giveUpIfStopping(): void {
+    if (this.stopping) {
+      throw new KafkaComponentError('STOPPED', `The consumer of group '${this.groupId}' stopped.`);
+    }
   }
 
   /** kafkajs gave up on a non-retriable error: replace the consumer, with backoff, until it runs. */
@@ -224,55 +345,98 @@ export class GroupConsumer {
     const delay = RESTART_DELAYS_MS[Math.min(this.restartAttempt, RESTART_DELAYS_MS.length - 1)];
     this.restartAttempt++;
     this.setState('restarting', { detail: `in ${delay} ms (attempt ${this.restartAttempt})` });
-    this.restartTimer = setTimeout(async () => {
+    this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       if (this.stopping) return;
-      await this.discard();
-      try {
-        await this.launch();
-      } catch (error) {
-        this.setState('crashed', { error, detail: 'restart failed' });
-        this.scheduleRestart();
-      }
+      this.launching = this.relaunch().finally(() => (this.launching = undefined));
     }, delay);
     this.restartTimer.unref();
   }
 
+  private async relaunch(): Promise<void> {
+    await this.discard();
+    if (this.stopping) return;
+    try {
+      await this.launch(false);
+    } catch (error) {
+      if (!this.stopping) {
+        this.setState('crashed', { error, detail: 'restart failed' });
+        this.scheduleRestart();
+      }
+    }
+    // A stop that stopped waiting for this launch may have found kafkajs not running yet:
+    // make sure the consumer this launch started does not run on after it.
+    if (this.stopping) await this.current?.disconnect().catch(() => undefined);
+  }
+
   private async shutdown(): Promise<void> {
+    const { logger, shutdownTimeout } = this.deps;
+    const deadline = Date.now() + shutdownTimeout;
+    const left = () => Math.max(0, deadline - Date.now());
     this.stopping = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
+    // A restart in progress sees `stopping` at its next step and gives up.
+    if (this.launching) await withTimeout(this.launching, left());
     const consumer = this.current;
     if (!consumer) {
       this.setState('stopped');
       return;
     }
     this.setState('stopping');
-    await this.committer.commitPending();
-    const finished = await withTimeout(consumer.stop(), this.deps.shutdownTimeout);
+    await withTimeout(this.committer.commitPending(), left());
+    const finished = await withTimeout(consumer.stop(), left());
     if (!finished) {
-      this.deps.logger.warn(
-        `[midway-kafka] group '${this.groupId}': in-flight handlers did not finish within ${this.deps.shutdownTimeout} ms ` +
-          '(kafka.shutdownTimeout); their messages stay uncommitted and will be delivered again',
+      // kafkajs waits for every batch before it leaves the group; a handler that never returns
+      // would hold the app forever. Stop waiting: kafkajs leaves, the handler runs on alone.
+      const stuck = this.inFlight.abandon();
+      logger.warn(
+        `[midway-kafka] group '${this.groupId}': in-flight handlers did not finish within ${shutdownTimeout} ms ` +
+          '(kafka.shutdownTimeout); their messages stay uncommitted and will be delivered again. Still running: ' +
+          (stuck.map(batch => describeInFlight(batch)).join('; ') || 'none (kafkajs was fetching)'),
       );
+      await withTimeout(consumer.stop(), SHUTDOWN_MARGIN_MS);
     }
-    await this.committer.settled();
-    await this.discard();
+    await withTimeout(this.committer.settled(), SHUTDOWN_MARGIN_MS);
+    await this.discard(SHUTDOWN_MARGIN_MS);
     this.setState('stopped');
   }
 
-  /** Disconnects the current consumer, whatever state it is in. */
-  private async discard(): Promise<void> {
-    this.clearRetryTimers();
+  /** Disconnects the current consumer (and the pinning admin), whatever state they are in. */
+  private async discard(timeoutMs?: number): Promise<void> {
+    this.clearTimers();
     const consumer = this.current;
-    if (!consumer) return;
+    const admin = this.admin;
+    this.admin = undefined;
+    const disconnect = async () => {
+      await admin?.then(a => a.disconnect()).catch(() => undefined);
+      await consumer?.disconnect();
+    };
     try {
-      await consumer.disconnect();
+      if (timeoutMs === undefined) await disconnect();
+      else if (!(await withTimeout(disconnect(), timeoutMs))) {
+        this.deps.logger.warn(
+          `[midway-kafka] group '${this.groupId}': disconnecting took longer than ${timeoutMs} ms; not waiting for it`,
+        );
+      }
     } catch (error) {
       this.deps.logger.warn(
         `[midway-kafka] group '${this.groupId}': disconnect failed: ${String(error)}`,
       );
     }
+  }
+
+  private connectAdmin(): Promise<Admin> {
+    if (!this.admin) {
+      const admin = this.deps.kafka.admin();
+      const connecting = admin.connect().then(() => admin);
+      // A failed connection is not kept: the next pin tries again.
+      connecting.catch(() => {
+        if (this.admin === connecting) this.admin = undefined;
+      });
+      this.admin = connecting;
+    }
+    return this.admin;
   }
 
   private setState(state: ConsumerState, extra: Partial<ConsumerStatusEvent> = {}): void {
@@ -291,20 +455,22 @@ export class GroupConsumer {
       { cause: error },
     );
   }
-
-  /** Partitions this member owns now. */
-  get currentAssignment(): Readonly<Record<string, number[]>> {
-    return this.assignment;
-  }
 }
 
+/** True if `work` settled within `ms` (its failure counts as settled); never rejects. */
 async function withTimeout(work: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<false>(resolve => {
     timer = setTimeout(() => resolve(false), ms);
   });
   try {
-    return await Promise.race([work.then(() => true), timedOut]);
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      timedOut,
+    ]);
   } finally {
     clearTimeout(timer);
   }

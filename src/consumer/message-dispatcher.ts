@@ -8,6 +8,7 @@ import {
   type PartitionScope,
 } from '../context/kafka-context';
 import { isNonRetriableError, isRetriableError } from '../errors';
+import { isRebalanceError } from './membership';
 import type { PlannedListener } from '../listener/plan-groups';
 import { decode, type Deserializer } from './deserialize';
 import type { DeadLetterPublisher } from './dead-letter';
@@ -18,8 +19,10 @@ import { FailingMessages } from './retry/failing-messages';
 export interface DeliveryScope extends PartitionScope {
   /** Identifies group, topic and partition (computed once per batch). */
   readonly id: string;
-  /** True once the partition was revoked or the consumer is stopping: no more retries. */
+  /** True once the partition is being given up (rebalance, stop, seek): no more attempts. */
   isAborted(): boolean;
+  /** Pauses the partition for the `'stop'` failure policy (only `resumePartition()` lifts it). */
+  stop(): void;
   /** Retry backoffs shorter than this (the consumer's fetch wait) are waited out in place. */
   readonly inPlaceRetryBelowMs: number;
 }
@@ -212,6 +215,16 @@ export class MessageDispatcher {
     handled: readonly string[],
   ): Promise<DeliveryOutcome | 'again'> {
     const { retry, id } = listener.plan;
+    if (scope.isAborted() || isRebalanceError(error)) {
+      // The partition is being given up: the failure may be just that (ctx.heartbeat() threw
+      // the coordinator's rebalance answer), and whoever owns the partition next delivers the
+      // message again. Not an attempt, and no failure policy for a healthy message.
+      this.deps.logger.warn(
+        `[midway-kafka] ${listener.plan.id} did not finish ${where(scope, message)} while its partition ` +
+          `was being given up (rebalance or stop); it stays uncommitted and comes again: ${String(error)}`,
+      );
+      return 'aborted';
+    }
     const giveUp =
       !isRetriableError(error) && (isNonRetriableError(error) || attempt >= retry.attempts);
     if (giveUp) {
@@ -275,7 +288,7 @@ export class MessageDispatcher {
     };
     const policy = listener.plan.onFailure;
     if (policy === 'stop') {
-      scope.pause();
+      scope.stop();
       this.deps.logger.error(
         `[midway-kafka] ${listener.plan.id}: paused ${where(scope, message)} (policy 'stop'); ` +
           'the message stays uncommitted until the partition is resumed',

@@ -78,6 +78,13 @@ export class OffsetCommitter {
     return Date.now() - this.lastCommit >= (this.schedule.interval ?? MAX_UNCOMMITTED_MS);
   }
 
+  /** With an interval and finished work pending: ms until that work is due; otherwise null. */
+  msUntilDue(): number | null {
+    const { interval } = this.schedule;
+    if (interval === null || this.pending.size === 0) return null;
+    return Math.max(0, interval - (Date.now() - this.lastCommit));
+  }
+
   /** Commits everything marked so far. A failure is logged and the offsets stay pending. */
   commitPending(via: CommitFn = this.defaultCommit): Promise<void> {
     const run = async () => {

@@ -99,6 +99,7 @@ export class MidwayKafkaFramework extends BaseFramework<Application, Context, Mi
           logger: this.kafkaLogger,
           startTimeout: config.startTimeout ?? DEFAULT_KAFKA_CONFIG.startTimeout,
           shutdownTimeout: config.shutdownTimeout ?? DEFAULT_KAFKA_CONFIG.shutdownTimeout,
+          partitionTimeSlice: config.partitionTimeSlice ?? DEFAULT_KAFKA_CONFIG.partitionTimeSlice,
           onStatus: event => this.reportStatus(event),
         }),
       );

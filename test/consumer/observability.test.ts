@@ -44,14 +44,11 @@ describe('observability: status, raw clients, logs', () => {
     }, 120_000);
     afterAll(() => cluster?.stop());
 
-    it('restarts it with backoff, reports it, and consumes again once the broker is back', async () => {
-      const topic = names.topic;
-      const admin = new Kafka({ brokers: cluster.brokers, logLevel: logLevel.NOTHING }).admin();
-      await admin.connect();
-      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-      await admin.disconnect();
-
-      const events: ConsumerStatusEvent[] = [];
+    /** Starts the app on the cluster, stops its broker and waits until the framework schedules a restart. */
+    async function crashOnBrokerLoss(
+      groupId: string,
+      consumerConfig: { sessionTimeout?: number; heartbeatInterval?: number } = {},
+    ): Promise<{ app: Application; events: ConsumerStatusEvent[] }> {
       let started = false;
       const app = await startApp(fixtureDir, {
         kafkaConfig: {
@@ -61,21 +58,33 @@ describe('observability: status, raw clients, logs', () => {
         },
         // kafkajs would restart a retriable crash itself; once started, this makes it give up so the framework must.
         consumerConfig: {
-          groupId: uniqueName('crash'),
+          groupId,
+          ...consumerConfig,
           retry: { retries: 1, initialRetryTime: 100, restartOnFailure: async () => !started },
         },
       });
       started = true;
+      const events: ConsumerStatusEvent[] = [];
       frameworkOf(app).onStatus(event => events.push(event));
+      await cluster.stopNode(cluster.nodeIds[0]);
+      await waitFor(
+        () => events.some(e => e.state === 'restarting'),
+        'a restart to be scheduled',
+        60_000,
+      );
+      return { app, events };
+    }
+
+    it('restarts it with backoff, reports it, and consumes again once the broker is back', async () => {
+      const topic = names.topic;
+      const admin = new Kafka({ brokers: cluster.brokers, logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+      await admin.disconnect();
+
+      const { app, events } = await crashOnBrokerLoss(uniqueName('crash'));
       try {
-        const [nodeId] = cluster.nodeIds;
-        await cluster.stopNode(nodeId);
-        await waitFor(
-          () => events.some(e => e.state === 'restarting'),
-          'a restart to be scheduled',
-          60_000,
-        );
-        await cluster.startNode(nodeId);
+        await cluster.startNode(cluster.nodeIds[0]);
         const joinedAgain = () =>
           Object.values(frameworkOf(app).getStatus()).every(state => state === 'joined');
         await waitFor(joinedAgain, 'the group to be joined again', 90_000);
@@ -97,6 +106,37 @@ describe('observability: status, raw clients, logs', () => {
         expect(states.indexOf('restarting')).toBeLessThan(states.lastIndexOf('joined'));
       } finally {
         await stopApp(app);
+      }
+    }, 240_000);
+
+    it('starts no consumer again once the app is closing, even from a restart under way', async () => {
+      const groupId = uniqueName('closing');
+      // The crashed consumer never left the group: a short session lets the broker drop it.
+      const { app, events } = await crashOnBrokerLoss(groupId, {
+        sessionTimeout: 6000,
+        heartbeatInterval: 1000,
+      });
+      // Close the app the moment a restart starts connecting a new consumer.
+      let closing: Promise<void> | undefined;
+      frameworkOf(app).onStatus(event => {
+        if (event.state === 'connecting') closing ??= stopApp(app);
+      });
+      await cluster.startNode(cluster.nodeIds[0]);
+      await waitFor(() => closing !== undefined, 'a restart to start connecting', 90_000);
+      await closing;
+      const stoppedAt = events.length;
+      expect(events[stoppedAt - 1]?.state).toBe('stopped');
+      // Long enough for a restart that went on regardless to connect, join and report it, and
+      // for the crashed consumer's session to expire.
+      await new Promise(resolve => setTimeout(resolve, 15_000));
+      expect(events.slice(stoppedAt).map(e => e.state)).toEqual([]);
+      const admin = new Kafka({ brokers: cluster.brokers, logLevel: logLevel.NOTHING }).admin();
+      await admin.connect();
+      try {
+        const { groups } = await admin.describeGroups([groupId]);
+        expect(groups[0]?.members ?? []).toEqual([]);
+      } finally {
+        await admin.disconnect();
       }
     }, 240_000);
   });

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import type { Handling } from '../fixtures/child-app/src/report';
 
 const ROOT = join(__dirname, '../../..');
 const SCRIPT = join(__dirname, '../fixtures/consumer-process.ts');
@@ -12,7 +13,7 @@ export interface ConsumerProcessOptions {
   /** Work per message in the child's handler, in ms. */
   handlerDelayMs: number;
   /** Called for each value the child reports handled (before its handler returned). */
-  onHandled(value: string): void;
+  onHandled(value: string, handling: Handling): void;
 }
 
 export interface ProcessExit {
@@ -20,11 +21,13 @@ export interface ProcessExit {
   signal: NodeJS.Signals | null;
 }
 
-type ChildMessage = { type: 'ready' } | { type: 'handled'; value: string };
+type ChildMessage = { type: 'ready' } | ({ type: 'handled' } & Handling);
 
 /** A consumer app (test/faults/fixtures/consumer-process.ts) running in a child process. */
 export class ConsumerProcess {
   readonly exited: Promise<ProcessExit>;
+  /** When the process was started (Date.now()). */
+  readonly spawnedAt = Date.now();
   private readonly child: ChildProcess;
   private readonly ready: Promise<void>;
   private output = '';
@@ -52,8 +55,10 @@ export class ConsumerProcess {
     );
     this.ready = new Promise((resolve, reject) => {
       this.child.on('message', (message: ChildMessage) => {
-        if (message.type === 'handled') options.onHandled(message.value);
-        else if (message.type === 'ready') resolve();
+        if (message.type === 'handled') {
+          const { value, partition, startedAt, finishedAt } = message;
+          options.onHandled(value, { value, partition, startedAt, finishedAt });
+        } else if (message.type === 'ready') resolve();
       });
       this.exited.then(exit =>
         reject(new Error(`the consumer process exited before it was ready (${describe(exit)})`)),
