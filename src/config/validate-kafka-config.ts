@@ -53,8 +53,8 @@ export function checkTimeouts(config: MidwayKafkaConfig): void {
 }
 
 /**
- * Checks the settings the consumers use beyond the client: timeouts, `consumerConfig`.
- * `kafka.retry` and each listener's options are checked when planned.
+ * Checks the settings the consumers use beyond the client: timeouts, `consumerConfig` and
+ * `createDeadLetterTopics`. `kafka.retry` and each listener's options are checked when planned.
  */
 export function validateComponentConfig(config: MidwayKafkaConfig): void {
   checkTimeouts(config);
@@ -62,6 +62,14 @@ export function validateComponentConfig(config: MidwayKafkaConfig): void {
   checkNumbers('kafka.consumerConfig', consumerConfig, CONSUMER_RULES);
   checkNumbers('kafka.consumerConfig.retry', consumerConfig?.retry, KAFKAJS_RETRY_RULES);
   checkHeartbeat(consumerConfig ?? {});
+  const create = config.createDeadLetterTopics;
+  if (create !== undefined && typeof create !== 'boolean') {
+    throw new KafkaConfigError(
+      'kafka.createDeadLetterTopics',
+      `must be true or false, got ${JSON.stringify(create)}`,
+      'Use true (create missing dead-letter topics at start) or false (fail start instead).',
+    );
+  }
 }
 
 /** kafkajs's defaults, which the broker's group coordinator holds the member to. */

@@ -302,7 +302,8 @@ export class MessageDispatcher {
       } catch (recoveryError) {
         const delay = retryDelay({ ...listener.plan.retry, attempts: Infinity }, attempt);
         this.deps.logger.error(
-          `[midway-kafka] ${listener.plan.id}: the ${what} failed for ${where(scope, message)}, trying again in ${delay} ms:`,
+          `[midway-kafka] ${listener.plan.id}: the ${what} failed for ${where(scope, message)}; ` +
+            `it stays uncommitted and its partition waits, trying again in ${delay} ms:`,
           recoveryError,
         );
         if (!(await this.wait(delay, scope))) return 'aborted';

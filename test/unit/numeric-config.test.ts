@@ -206,6 +206,12 @@ describe('numeric configuration, as start checks it', () => {
       'kafka.sendTimeout: must be a number >= 1',
     ],
     [
+      'createDeadLetterTopics as a string',
+      { createDeadLetterTopics: 'no' as never },
+      {},
+      'kafka.createDeadLetterTopics: must be true or false, got "no"',
+    ],
+    [
       'an empty dead-letter topic',
       {},
       { deadLetterTopic: ' ' },
