@@ -12,4 +12,8 @@ export { KafkaListener } from './listener/kafka-listener.decorator';
 export type { ConsumerState, ConsumerStatusEvent } from './consumer/consumer-status';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './consumer/retry/retry-policy';
 export type { Deserializer, DeserializerOption } from './consumer/deserialize';
-export { DLT_HEADERS } from './consumer/dead-letter';
+export {
+  DLT_HEADERS,
+  readDeadLetterHeaders,
+  type DeadLetterInfo,
+} from './consumer/dead-letter-headers';

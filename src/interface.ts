@@ -97,6 +97,12 @@ export interface MidwayKafkaConfig extends IConfigurationOptions {
   onFailure?: FailurePolicy;
   /** The dead-letter topic of `topic` when a listener names none (default `${topic}.DLT`). */
   deadLetterTopic?: (topic: string) => string;
+  /**
+   * At start, every `'dead-letter'` listener's topic must exist. When one is missing: true (the
+   * default) creates it with its source topic's partitions and replication factor; false fails start,
+   * naming it, for clusters whose topics are provisioned elsewhere.
+   */
+  createDeadLetterTopics?: boolean;
 }
 
 /** The request-scoped context of one Kafka message (`@Inject() ctx`). */

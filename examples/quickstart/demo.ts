@@ -350,14 +350,15 @@ async function main(): Promise<void> {
     const broken = orders.find(o => o.kind === 'broken')!.order.id!;
     const record = await getJson<OrderRecord>(`${app.url}/orders/${broken}`);
     console.log(`\n  one dead letter: order ${broken}, as read back from ${ORDERS_DLT}`);
-    for (const [name, value] of Object.entries(record.deadLetterHeaders ?? {})) {
-      if (!name.startsWith('kafka_dlt-')) continue;
-      const shown = name.endsWith('stacktrace')
-        ? `${value.split('\n')[1]?.trim().split(`${ROOT}/`).join('') ?? ''} …`
-        : name.endsWith('timestamp')
-          ? `${value} (${new Date(Number(value)).toISOString()})`
-          : value;
-      console.log(`    ${name.padEnd(36)} ${shown}`);
+    for (const [field, value] of Object.entries(record.deadLetter ?? {})) {
+      if (value === undefined || value === null) continue;
+      const text = String(value);
+      const shown = field.endsWith('Stacktrace')
+        ? `${text.split('\n')[1]?.trim().split(`${ROOT}/`).join('') ?? ''} …`
+        : field === 'originalTimestamp'
+          ? `${text} (${new Date(Number(text)).toISOString()})`
+          : text;
+      console.log(`    ${field.padEnd(24)} ${shown}`);
     }
     console.log();
 

@@ -6,6 +6,9 @@ export const DEFAULT_KAFKA_CONFIG = {
   shutdownTimeout: 30_000,
   startTimeout: 60_000,
   partitionTimeSlice: 5000,
+  /** Java's `delivery.timeout.ms`: long enough for kafkajs's retries, short enough to never hang. */
+  sendTimeout: 120_000,
+  createDeadLetterTopics: true,
 } satisfies MidwayKafkaConfig;
 
 /** The component's own logger: kafkajs and the framework write to `midway-kafka.log`. */

@@ -1,75 +1,101 @@
-import type { IHeaders, Kafka, Producer } from 'kafkajs';
+import { Partitioners, type ICustomPartitioner, type Kafka, type Message } from 'kafkajs';
 import type { MessageFailure } from '../interface';
+import { KafkaSendError, toSendError } from '../producer/errors';
+import { DEFAULT_PRODUCER_CONFIG } from '../producer/options';
+import { ProducerSession } from '../producer/producer-session';
+import { deadLetterHeaders } from './dead-letter-headers';
 
-/** Header names follow Spring Kafka's DeadLetterPublishingRecoverer so other ecosystems read them. */
-export const DLT_HEADERS = {
-  originalTopic: 'kafka_dlt-original-topic',
-  originalPartition: 'kafka_dlt-original-partition',
-  originalOffset: 'kafka_dlt-original-offset',
-  originalTimestamp: 'kafka_dlt-original-timestamp',
-  originalConsumerGroup: 'kafka_dlt-original-consumer-group',
-  exceptionFqcn: 'kafka_dlt-exception-fqcn',
-  exceptionMessage: 'kafka_dlt-exception-message',
-  exceptionStacktrace: 'kafka_dlt-exception-stacktrace',
-  /** Ours: how many times the listener was called with the message. */
-  attempts: 'kafka_dlt-attempts',
-  /** Ours: the `Class.method` that failed. */
-  listener: 'kafka_dlt-listener',
-} as const;
-
-/** The original headers plus the failure description; values are UTF-8 strings. */
-export function deadLetterHeaders(failure: MessageFailure): IHeaders {
-  const error = failure.error;
-  const name = error instanceof Error ? error.name || error.constructor.name : typeof error;
-  const text = error instanceof Error ? error.message : String(error);
-  return {
-    ...failure.message.headers,
-    [DLT_HEADERS.originalTopic]: failure.topic,
-    [DLT_HEADERS.originalPartition]: String(failure.partition),
-    [DLT_HEADERS.originalOffset]: failure.message.offset,
-    [DLT_HEADERS.originalTimestamp]: failure.message.timestamp,
-    [DLT_HEADERS.originalConsumerGroup]: failure.groupId,
-    [DLT_HEADERS.exceptionFqcn]: name,
-    [DLT_HEADERS.exceptionMessage]: text,
-    [DLT_HEADERS.exceptionStacktrace]: error instanceof Error ? (error.stack ?? text) : text,
-    [DLT_HEADERS.attempts]: String(failure.attempts),
-    [DLT_HEADERS.listener]: failure.listener,
-  };
+export interface DeadLetterPublisherOptions {
+  readonly kafka: () => Kafka;
+  /** Upper bound of one publish (connecting included), in ms: `kafka.sendTimeout`. */
+  readonly sendTimeoutMs: number;
 }
 
-/** Publishes failed messages with acks=all through one lazily connected, idempotent producer. */
+/**
+ * Publishes failed messages with acks=all through one lazily connected, idempotent producer.
+ * Every publish is bounded: kafkajs retries an idempotent producer's sends without end by default,
+ * which turned a missing dead-letter topic into a partition that waited forever, silently.
+ */
 export class DeadLetterPublisher {
-  private producer: Promise<Producer> | undefined;
+  private session: Promise<ProducerSession> | undefined;
+  /** The partition each message in flight should go to, read by the partitioner. */
+  private readonly wantedPartition = new WeakMap<Message, number>();
 
-  constructor(private readonly kafka: () => Kafka) {}
+  constructor(private readonly options: DeadLetterPublisherOptions) {}
 
-  /** Resolves once the broker has the copy; rejects if it could not be written. */
+  /** Resolves once the broker has the copy; rejects with a `KafkaSendError` saying why it could not. */
   async publish(failure: MessageFailure, topic: string): Promise<void> {
-    const producer = await this.connect();
     const { key, value, timestamp } = failure.message;
-    await producer.send({
-      topic,
-      acks: -1,
-      messages: [{ key, value, timestamp, headers: deadLetterHeaders(failure) }],
-    });
+    const message: Message = { key, value, timestamp, headers: deadLetterHeaders(failure) };
+    this.wantedPartition.set(message, failure.partition);
+    try {
+      const session = await this.connect();
+      await session.run(producer => producer.send({ topic, acks: -1, messages: [message] }));
+    } catch (error) {
+      throw publishError(topic, error);
+    }
   }
 
   async close(): Promise<void> {
-    const pending = this.producer;
-    this.producer = undefined;
+    const pending = this.session;
+    this.session = undefined;
     if (pending) await (await pending.catch(() => undefined))?.disconnect();
   }
 
-  private connect(): Promise<Producer> {
-    if (!this.producer) {
-      const producer = this.kafka().producer({ idempotent: true, maxInFlightRequests: 1 });
-      const connecting = producer.connect().then(() => producer);
+  private connect(): Promise<ProducerSession> {
+    if (!this.session) {
+      const { kafka, sendTimeoutMs } = this.options;
+      const session = new ProducerSession({
+        // Bounded retries: a publish that cannot succeed fails, and the dispatcher says so and tries again.
+        create: () =>
+          kafka().producer({
+            ...DEFAULT_PRODUCER_CONFIG,
+            createPartitioner: this.samePartitionFirst(),
+          }),
+        connectTimeoutMs: sendTimeoutMs,
+        sendTimeoutMs,
+        idempotent: true,
+        transactional: false,
+      });
+      const connecting = session.connect().then(() => session);
       // A failed connection is not cached: the next failure tries again.
       connecting.catch(() => {
-        if (this.producer === connecting) this.producer = undefined;
+        if (this.session === connecting) this.session = undefined;
       });
-      this.producer = connecting;
+      this.session = connecting;
     }
-    return this.producer;
+    return this.session;
   }
+
+  /**
+   * Spring Kafka's default: the copy goes to the failed message's partition number when the
+   * dead-letter topic has that partition, so each partition's failures stay in order; otherwise
+   * kafkajs's default partitioner (the key's hash, as Java's) chooses.
+   */
+  private samePartitionFirst(): ICustomPartitioner {
+    return () => {
+      const fallback = Partitioners.DefaultPartitioner();
+      return args => {
+        const wanted = this.wantedPartition.get(args.message);
+        const exists = args.partitionMetadata.some(p => p.partitionId === wanted);
+        return exists ? (wanted as number) : fallback(args);
+      };
+    };
+  }
+}
+
+/** Names the dead-letter topic and what to do about the failure. */
+function publishError(topic: string, error: unknown): KafkaSendError {
+  const cause = toSendError(topic, error);
+  const reason =
+    cause.code === 'UNKNOWN_TOPIC'
+      ? `the topic does not exist and the broker does not create topics automatically. Create '${topic}' ` +
+        '(with as many partitions as its source topic); the next attempt publishes to it'
+      : cause.message;
+  return new KafkaSendError(
+    cause.code as ConstructorParameters<typeof KafkaSendError>[0],
+    topic,
+    `Publishing to dead-letter topic '${topic}' failed: ${reason}`,
+    error,
+  );
 }

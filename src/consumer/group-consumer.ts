@@ -163,6 +163,8 @@ export class GroupConsumer {
       this.giveUpIfStopping();
     }
     const joined = waitForJoin ? this.nextJoin(consumer) : undefined;
+    // If run() itself fails, nobody waits for the join: its timeout must not reject unheard.
+    joined?.catch(() => undefined);
     const handleBatch = createBatchHandler({
       plan,
       runtimes: this.deps.runtimes,
@@ -201,6 +203,8 @@ export class GroupConsumer {
           new Error(`the group was not joined within ${startTimeout} ms (kafka.startTimeout)`),
         );
       }, startTimeout);
+      // A start that failed otherwise must not be kept alive by this timer.
+      timer.unref();
       // Registered after watch()'s listener, so `this.pinned` already belongs to this join.
       const offJoin = consumer.on(consumer.events.GROUP_JOIN, () => {
         cleanup();

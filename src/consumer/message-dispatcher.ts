@@ -307,7 +307,8 @@ export class MessageDispatcher {
     // The message is committed only after the recovery succeeded, so keep trying until it does.
     for (let attempt = 1; ; attempt++) {
       try {
-        await recover();
+        // A publish may take up to sendTimeout, longer than the session: keep the membership.
+        await this.heartbeating(scope, recover);
         this.deps.logger.warn(
           `[midway-kafka] ${listener.plan.id}: ${where(scope, message)} handed to the ${what}`,
         );
@@ -315,11 +316,22 @@ export class MessageDispatcher {
       } catch (recoveryError) {
         const delay = retryDelay({ ...listener.plan.retry, attempts: Infinity }, attempt);
         this.deps.logger.error(
-          `[midway-kafka] ${listener.plan.id}: the ${what} failed for ${where(scope, message)}, trying again in ${delay} ms:`,
+          `[midway-kafka] ${listener.plan.id}: the ${what} failed for ${where(scope, message)}; ` +
+            `it stays uncommitted and its partition waits, trying again in ${delay} ms:`,
           recoveryError,
         );
         if (!(await this.wait(delay, scope))) return 'aborted';
       }
+    }
+  }
+
+  /** Runs `work`, heartbeating every slice meanwhile (a failed heartbeat is for the batch loop to see). */
+  private async heartbeating<T>(scope: DeliveryScope, work: () => Promise<T>): Promise<T> {
+    const timer = setInterval(() => scope.heartbeat().catch(() => undefined), BACKOFF_SLICE_MS);
+    try {
+      return await work();
+    } finally {
+      clearInterval(timer);
     }
   }
 

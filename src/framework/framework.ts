@@ -16,6 +16,7 @@ import {
   validateKafkaConfig,
 } from '../config/validate-kafka-config';
 import { DeadLetterPublisher } from '../consumer/dead-letter';
+import { ensureDeadLetterTopics } from '../consumer/dead-letter-topics';
 import { GroupConsumer } from '../consumer/group-consumer';
 import type { ConsumerState, ConsumerStatusEvent } from '../consumer/consumer-status';
 import { MessageDispatcher, type ListenerRuntime } from '../consumer/message-dispatcher';
@@ -71,7 +72,16 @@ export class MidwayKafkaFramework extends BaseFramework<Application, Context, Mi
     const plans = planGroups(listeners, config);
     const kafka = createKafkaClient(kafkaConfig, this.kafkaLogger);
     this.kafka = kafka;
-    this.deadLetter = new DeadLetterPublisher(() => kafka);
+    await ensureDeadLetterTopics(plans, {
+      kafka,
+      brokers: describeBrokers(kafkaConfig),
+      create: config.createDeadLetterTopics ?? DEFAULT_KAFKA_CONFIG.createDeadLetterTopics,
+      logger: this.kafkaLogger,
+    });
+    this.deadLetter = new DeadLetterPublisher({
+      kafka: () => kafka,
+      sendTimeoutMs: config.sendTimeout ?? DEFAULT_KAFKA_CONFIG.sendTimeout,
+    });
     // Read before the first applyMiddleware call, which adds Midway's own entry to the list.
     const chainConfigured = middlewareOrFiltersRegistered(
       this.getMiddleware(),

@@ -4,6 +4,8 @@ import type { FailurePolicy, KafkaListenerOptions, MidwayKafkaConfig } from '../
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../consumer/retry/retry-policy';
 import type { DeclaredListener } from './discover-listeners';
 import { DEFAULT_CONSUMER_CONFIG } from '../config/defaults';
+import { checkNumbers } from '../config/check-number';
+import { RETRY_POLICY_RULES, RUN_CONFIG_RULES } from '../config/number-rules';
 
 /** A listener with every option resolved against the global configuration. */
 export interface PlannedListener extends DeclaredListener {
@@ -42,6 +44,7 @@ const LISTENER_PATH = '@KafkaListener';
  * the union of its listeners' topics; commit policy is then handled per topic by the framework.
  */
 export function planGroups(listeners: DeclaredListener[], config: MidwayKafkaConfig): GroupPlan[] {
+  checkNumbers('kafka.retry', config.retry, RETRY_POLICY_RULES);
   const groups = new Map<string, { listeners: PlannedListener[] }>();
   for (const declared of listeners) {
     const planned = resolveListener(declared, config);
@@ -69,48 +72,28 @@ function resolveListener(declared: DeclaredListener, config: MidwayKafkaConfig):
       "Set kafka.consumerConfig.groupId in your config (e.g. src/config/config.default.ts), or give the listener its own { groupId: '…' } option.",
     );
   }
+  // Checked apart from kafka.retry, so the error points where the value was written.
+  checkNumbers(`${where}: retry`, options.retry, RETRY_POLICY_RULES);
+  checkNumbers(`${where}: runConfig`, options.runConfig, RUN_CONFIG_RULES);
   const retry = { ...DEFAULT_RETRY_POLICY, ...config.retry, ...options.retry };
-  validateRetry(retry, options.retry ? `the retry option of ${where}` : 'kafka.retry');
   const onFailure = options.onFailure ?? config.onFailure ?? 'dead-letter';
   if (onFailure !== 'dead-letter' && onFailure !== 'stop' && typeof onFailure !== 'function') {
     throw new KafkaConfigError(
-      options.onFailure ? `the onFailure option of ${where}` : 'kafka.onFailure',
+      options.onFailure ? `${where}: onFailure` : 'kafka.onFailure',
       `${JSON.stringify(onFailure)} is not a failure policy`,
       "Use 'dead-letter', 'stop' or an async function (failure) => { … }.",
     );
   }
   const deadLetterTopic =
     options.deadLetterTopic ?? config.deadLetterTopic?.(declared.topic) ?? `${declared.topic}.DLT`;
+  if (typeof deadLetterTopic !== 'string' || deadLetterTopic.trim() === '') {
+    throw new KafkaConfigError(
+      options.deadLetterTopic !== undefined ? `${where}: deadLetterTopic` : 'kafka.deadLetterTopic',
+      `${JSON.stringify(deadLetterTopic) ?? 'undefined'} is not a topic name`,
+      'Name a topic, or leave it out for <topic>.DLT.',
+    );
+  }
   return { ...declared, groupId, retry, onFailure, deadLetterTopic };
-}
-
-function validateRetry(retry: RetryPolicy, path: string): void {
-  const check = (name: keyof RetryPolicy, ok: boolean, rule: string) => {
-    if (!ok) {
-      throw new KafkaConfigError(
-        `${path}.${name}`,
-        `${String(retry[name])} is not ${rule}`,
-        `Set ${name} to ${rule}.`,
-      );
-    }
-  };
-  check(
-    'attempts',
-    retry.attempts >= 1 && (Number.isInteger(retry.attempts) || retry.attempts === Infinity),
-    'a whole number >= 1 (or Infinity)',
-  );
-  check(
-    'initialDelayMs',
-    Number.isFinite(retry.initialDelayMs) && retry.initialDelayMs >= 0,
-    'a number >= 0',
-  );
-  check('maxDelayMs', Number.isFinite(retry.maxDelayMs) && retry.maxDelayMs >= 0, 'a number >= 0');
-  check('multiplier', Number.isFinite(retry.multiplier) && retry.multiplier >= 1, 'a number >= 1');
-  check(
-    'jitter',
-    Number.isFinite(retry.jitter) && retry.jitter >= 0 && retry.jitter <= 1,
-    'a number from 0 to 1',
-  );
 }
 
 function buildGroup(

@@ -37,6 +37,15 @@ export function toSendError(topic: string, error: unknown): KafkaSendError {
       error,
     );
   }
+  if (hasErrorType(error, 'TOPIC_AUTHORIZATION_FAILED')) {
+    return new KafkaSendError(
+      'SEND_FAILED',
+      topic,
+      `This client may not write to Kafka topic "${topic}" (${detail}). ` +
+        "Grant the client's principal WRITE and DESCRIBE on the topic.",
+      error,
+    );
+  }
   if (CONNECTION_ERRORS.some(name => hasErrorName(error, name))) {
     return new KafkaSendError(
       'BROKER_UNAVAILABLE',

@@ -1,6 +1,10 @@
 import type { KafkaConfig, ProducerConfig, RetryOptions } from 'kafkajs';
 import { KafkaConfigError } from '../errors/kafka-component-error';
 import type { MidwayKafkaConfig } from '../interface';
+import { checkNumbers } from '../config/check-number';
+import { DEFAULT_KAFKA_CONFIG } from '../config/defaults';
+import { BATCHING_RULES, KAFKAJS_RETRY_RULES, PRODUCER_RULES } from '../config/number-rules';
+import { checkClientOptions, checkTimeouts } from '../config/validate-kafka-config';
 
 /** How `KafkaService` coalesces concurrent sends into batched produce requests. */
 export interface ProducerBatchingOptions {
@@ -62,11 +66,6 @@ export interface ProducerSettings {
   sendTimeout: number;
 }
 
-const DEFAULT_SHUTDOWN_TIMEOUT = 30_000;
-const DEFAULT_START_TIMEOUT = 60_000;
-/** Java's `delivery.timeout.ms`: long enough for kafkajs's retries, short enough to never hang. */
-const DEFAULT_SEND_TIMEOUT = 120_000;
-
 /**
  * Validates `kafka.*` for the producer and merges the defaults. Returns new objects: the user's
  * configuration is never modified.
@@ -76,12 +75,10 @@ export function resolveProducerSettings(config: MidwayKafkaConfig | undefined): 
   const kafkaConfig = resolveKafkaConfig(kafka.kafkaConfig);
   const producerConfig = resolveProducerConfig(kafka.producerConfig, kafkaConfig?.retry);
   const batching = resolveBatching(kafka.producerBatching);
-  const shutdownTimeout = kafka.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT;
-  const startTimeout = kafka.startTimeout ?? DEFAULT_START_TIMEOUT;
-  requireNumber('kafka.shutdownTimeout', shutdownTimeout, 0);
-  const sendTimeout = kafka.sendTimeout ?? DEFAULT_SEND_TIMEOUT;
-  requireNumber('kafka.startTimeout', startTimeout, 1);
-  requireNumber('kafka.sendTimeout', sendTimeout, 1);
+  checkTimeouts(kafka);
+  const shutdownTimeout = kafka.shutdownTimeout ?? DEFAULT_KAFKA_CONFIG.shutdownTimeout;
+  const startTimeout = kafka.startTimeout ?? DEFAULT_KAFKA_CONFIG.startTimeout;
+  const sendTimeout = kafka.sendTimeout ?? DEFAULT_KAFKA_CONFIG.sendTimeout;
   return { kafkaConfig, producerConfig, batching, shutdownTimeout, startTimeout, sendTimeout };
 }
 
@@ -97,6 +94,7 @@ function resolveKafkaConfig(kafkaConfig: KafkaConfig | undefined): KafkaConfig |
   const { brokers } = kafkaConfig;
   const empty = brokers === undefined || (Array.isArray(brokers) && brokers.length === 0);
   if (empty) return undefined;
+  checkClientOptions(kafkaConfig);
   if (!Array.isArray(brokers) && typeof brokers !== 'function') {
     throw new KafkaConfigError(
       'kafka.kafkaConfig.brokers',
@@ -122,7 +120,8 @@ function resolveProducerConfig(
   const retries = clientRetry?.retries ?? DEFAULT_PRODUCER_CONFIG.retry.retries;
   const retry: RetryOptions = { retries, ...user?.retry };
   const merged: ProducerConfig = { ...DEFAULT_PRODUCER_CONFIG, ...user, retry };
-  requireNumber('kafka.producerConfig.retry.retries', retry.retries ?? 0, 0);
+  checkNumbers('kafka.producerConfig', user, PRODUCER_RULES);
+  checkNumbers('kafka.producerConfig.retry', retry, KAFKAJS_RETRY_RULES);
   if (merged.idempotent && (retry.retries ?? 0) < 1) {
     throw new KafkaConfigError(
       'kafka.producerConfig.retry.retries',
@@ -159,24 +158,6 @@ function resolveBatching(
       'Use true or false.',
     );
   }
-  requireNumber('kafka.producerBatching.lingerMs', batching.lingerMs, 0);
-  requireNumber('kafka.producerBatching.maxBatchMessages', batching.maxBatchMessages, 1, true);
-  requireNumber('kafka.producerBatching.maxBatchBytes', batching.maxBatchBytes, 1, true);
+  checkNumbers('kafka.producerBatching', batching, BATCHING_RULES);
   return batching;
-}
-
-function requireNumber(path: string, value: unknown, min: number, integer = false): void {
-  const ok =
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    value >= min &&
-    (!integer || Number.isInteger(value));
-  if (!ok) {
-    const kind = integer ? 'an integer' : 'a number';
-    throw new KafkaConfigError(
-      path,
-      `must be ${kind} >= ${min}, got ${JSON.stringify(value) ?? String(value)}`,
-      `Set ${path} to ${kind} >= ${min} or leave it out for the default.`,
-    );
-  }
 }

@@ -102,6 +102,8 @@ export interface TestMessage {
   value: string | Buffer | null;
   partition?: number;
   headers?: IHeaders;
+  /** Milliseconds as a string, as kafkajs takes it (default: now). */
+  timestamp?: string;
 }
 
 /** Produces messages with acks=all and returns once the broker has them. */

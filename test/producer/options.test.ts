@@ -60,11 +60,11 @@ describe('producer settings', () => {
     ],
     [
       { producerBatching: { maxBatchMessages: 0 } },
-      'kafka.producerBatching.maxBatchMessages: must be an integer >= 1',
+      'kafka.producerBatching.maxBatchMessages: must be a whole number >= 1, got 0',
     ],
     [
       { producerBatching: { maxBatchBytes: 1.5 } },
-      'kafka.producerBatching.maxBatchBytes: must be an integer >= 1',
+      'kafka.producerBatching.maxBatchBytes: must be a whole number >= 1, got 1.5',
     ],
     [{ producerBatching: { enabled: 'yes' } }, 'kafka.producerBatching.enabled: must be a boolean'],
     [{ producerBatching: 'fast' }, 'kafka.producerBatching: expected an object or false'],

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, delimiter, join } from 'node:path';
 import { DEFAULT_KAFKA_VERSION, javaToolCommand } from 'midway-kafka/testing';
 
 /** The Kafka version this run tests (KAFKA_VERSION picks it, as in test/setup). */
@@ -37,8 +38,41 @@ export async function runKafkaTool(
   timeoutMs = 60_000,
 ): Promise<ToolRun> {
   const tool = await javaToolCommand(mainClass, args, { kafkaVersion: kafkaVersion() });
+  return run(tool.command, tool.args, input, timeoutMs);
+}
+
+/**
+ * Compiles a Java source of this test folder against the broker's jars (kafka-clients among them)
+ * and runs its class with `args`, on the same classpath.
+ */
+export async function runJavaSource(
+  source: string,
+  args: string[],
+  timeoutMs = 90_000,
+): Promise<ToolRun> {
+  const mainClass = basename(source, '.java');
+  const tool = await javaToolCommand(mainClass, args, { kafkaVersion: kafkaVersion() });
+  const classes = mkdtempSync(join(tmpdir(), 'midway-kafka-java-'));
+  try {
+    // javac sits next to java in every JDK.
+    const javac = tool.command.replace(/java$/, 'javac');
+    const compiled = await run(
+      javac,
+      ['-cp', tool.classpath, '-d', classes, source],
+      '',
+      timeoutMs,
+    );
+    if (compiled.code !== 0) return compiled;
+    const classpath = `${classes}${delimiter}${tool.classpath}`;
+    return await run(tool.command, ['-cp', classpath, ...tool.args.slice(2)], '', timeoutMs);
+  } finally {
+    rmSync(classes, { recursive: true, force: true });
+  }
+}
+
+function run(command: string, args: string[], input: string, timeoutMs: number): Promise<ToolRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tool.command, tool.args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

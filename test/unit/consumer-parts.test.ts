@@ -1,6 +1,5 @@
 import type { KafkaMessage } from 'kafkajs';
-import { DLT_HEADERS, KafkaDeserializationError, KafkaConfigError } from 'midway-kafka';
-import { deadLetterHeaders } from '../../src/consumer/dead-letter';
+import { KafkaDeserializationError, KafkaConfigError } from 'midway-kafka';
 import { decode, resolveDeserializer } from '../../src/consumer/deserialize';
 import { OffsetCommitter, partitionKey, type CommitFn } from '../../src/consumer/offset-committer';
 import { DEFAULT_RETRY_POLICY, retryDelay } from '../../src/consumer/retry/retry-policy';
@@ -63,33 +62,6 @@ describe('deserializers', () => {
     expect(() => resolveDeserializer('avro' as never, '@KafkaListener on A.b')).toThrow(
       /'raw', 'string', 'json'/,
     );
-  });
-});
-
-describe('deadLetterHeaders', () => {
-  it('keeps the original headers and adds the failure in Spring Kafka names', () => {
-    const headers = deadLetterHeaders({
-      listener: 'Orders.onOrder',
-      groupId: 'g',
-      topic: 'orders',
-      partition: 3,
-      message: message('v', '42'),
-      error: new RangeError('too big'),
-      attempts: 3,
-    });
-    expect(headers).toMatchObject({
-      trace: 'abc',
-      [DLT_HEADERS.originalTopic]: 'orders',
-      [DLT_HEADERS.originalPartition]: '3',
-      [DLT_HEADERS.originalOffset]: '42',
-      [DLT_HEADERS.originalTimestamp]: '1700000000000',
-      [DLT_HEADERS.originalConsumerGroup]: 'g',
-      [DLT_HEADERS.exceptionFqcn]: 'RangeError',
-      [DLT_HEADERS.exceptionMessage]: 'too big',
-      [DLT_HEADERS.attempts]: '3',
-      [DLT_HEADERS.listener]: 'Orders.onOrder',
-    });
-    expect(String(headers[DLT_HEADERS.exceptionStacktrace])).toContain('RangeError: too big');
   });
 });
 

@@ -87,7 +87,9 @@ describe('planGroups', () => {
     expect(() => planGroups([listener(Orders, 'a', '')], config)).toThrow(/Orders\.a has no topic/);
     expect(() =>
       planGroups([listener(Orders, 'a', 'orders', { retry: { attempts: 0 } })], config),
-    ).toThrow(/retry option of @KafkaListener\('orders'\) on Orders\.a\.attempts/);
+    ).toThrow(
+      /at @KafkaListener\('orders'\) on Orders\.a: retry\.attempts: must be a whole number >= 1 or Infinity, got 0/,
+    );
     expect(() =>
       planGroups([listener(Orders, 'a', 'orders')], { ...config, retry: { multiplier: 0.5 } }),
     ).toThrow(/kafka\.retry\.multiplier/);

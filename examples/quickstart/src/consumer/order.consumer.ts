@@ -4,6 +4,7 @@ import {
   KafkaListener,
   KafkaNonRetriableError,
   KafkaRetriableError,
+  readDeadLetterHeaders,
   type Context,
 } from 'midway-kafka';
 import { ORDERS_DLT, ORDERS_TOPIC, type Order } from '../order';
@@ -39,14 +40,10 @@ export class OrderConsumer {
     this.ledger.fulfilled(order.id, Date.now() - Number(message.timestamp));
   }
 
-  /** Dead letters are ordinary messages: here they are only recorded, with their kafka_dlt-* headers. */
+  /** Dead letters are ordinary messages: here they are only recorded, with what their kafka_dlt-* headers say. */
   @KafkaListener(ORDERS_DLT, { deserializer: 'json' })
   async recordDeadLetter(message: KafkaMessage) {
     const order = this.ctx.payload as Order;
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(message.headers ?? {})) {
-      if (value !== undefined) headers[name] = String(value);
-    }
-    this.ledger.deadLettered(order.id, headers);
+    this.ledger.deadLettered(order.id, readDeadLetterHeaders(message.headers));
   }
 }

@@ -1,4 +1,5 @@
 import { Provide, Scope, ScopeEnum } from '@midwayjs/core';
+import type { DeadLetterInfo } from 'midway-kafka';
 
 /** What happened to one order, from POST /orders to fulfilment or the dead-letter topic. */
 export interface OrderRecord {
@@ -12,8 +13,8 @@ export interface OrderRecord {
   status: 'accepted' | 'fulfilled' | 'dead-lettered';
   /** From the message's timestamp to the end of the successful handler, in ms. */
   endToEndMs?: number;
-  /** The headers of the dead-lettered copy (kafka_dlt-*), as text. */
-  deadLetterHeaders?: Record<string, string>;
+  /** What the kafka_dlt-* headers of the dead-lettered copy say. */
+  deadLetter?: DeadLetterInfo;
 }
 
 export interface LatencySummary {
@@ -54,8 +55,8 @@ export class OrderLedger {
     Object.assign(this.record(id), { status: 'fulfilled', endToEndMs });
   }
 
-  deadLettered(id: string, headers: Record<string, string>): void {
-    Object.assign(this.record(id), { status: 'dead-lettered', deadLetterHeaders: headers });
+  deadLettered(id: string, deadLetter: DeadLetterInfo): void {
+    Object.assign(this.record(id), { status: 'dead-lettered', deadLetter });
   }
 
   get(id: string): OrderRecord | undefined {
