@@ -13,7 +13,7 @@ import { InFlightBatches } from '../src/consumer/in-flight-batches';
 import { Membership } from '../src/consumer/membership';
 import { createListenerRuntime } from '../src/framework/listener-runtime';
 import { DEFAULT_RETRY_POLICY } from '../src/consumer/retry/retry-policy';
-import type { GroupPlan, PlannedListener } from '../src/listener/plan-groups';
+import { ONE_BY_ONE, type GroupPlan, type PlannedListener } from '../src/listener/plan-groups';
 import type { IMidwayKafkaContext } from '../src/interface';
 import { median } from './lib/stats';
 
@@ -68,11 +68,21 @@ async function frameworkHandler(): Promise<(p: EachBatchPayload) => Promise<void
     retry: DEFAULT_RETRY_POLICY,
     onFailure: 'dead-letter',
     deadLetterTopic: `${TOPIC}.DLT`,
+    delivery: ONE_BY_ONE,
   } as unknown as PlannedListener;
   const plan = {
     groupId: 'dispatch',
     topics: new Map([
-      [TOPIC, { topic: TOPIC, fromBeginning: true, autoCommit: true, listeners: [listener] }],
+      [
+        TOPIC,
+        {
+          topic: TOPIC,
+          fromBeginning: true,
+          autoCommit: true,
+          delivery: ONE_BY_ONE,
+          listeners: [listener],
+        },
+      ],
     ]),
     partitionsConsumedConcurrently: 1,
     autoCommitInterval: null,
@@ -115,7 +125,7 @@ async function frameworkHandler(): Promise<(p: EachBatchPayload) => Promise<void
     isStopping: () => false,
     logger,
     timeSliceMs: 5000,
-    retryLater: () => undefined,
+    pauseFor: () => undefined,
     onCommitAvailable: () => undefined,
   });
 }

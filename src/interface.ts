@@ -44,6 +44,27 @@ export interface KafkaListenerOptions {
   deadLetterTopic?: string;
   /** How `ctx.payload` is made from the message (default `'raw'`: the value Buffer). */
   deserializer?: DeserializerOption;
+  /**
+   * Up to this many messages of a partition are handled at once (default 1), never two with the
+   * same key at the same time: order is kept per key, not per partition. Finished work is
+   * committed up to the oldest message still running.
+   */
+  concurrency?: number;
+  /** With `concurrency`: messages without a key run concurrently (default) or in order among themselves. */
+  unkeyed?: 'concurrent' | 'ordered';
+  /**
+   * The listener gets the messages of one partition fetch as an array (`(messages, ctx)`), up to
+   * `maxBatchSize` at a time. Returning commits them all; throwing retries the whole batch;
+   * `KafkaBatchError(index, cause)` commits those before `index` and retries from there.
+   */
+  batch?: boolean;
+  /** Most messages in one batch (default 500). */
+  maxBatchSize?: number;
+  /**
+   * With `batch`: a batch smaller than `maxBatchSize` waits up to this many ms (from its first
+   * message's arrival) for more messages before it is handed over (default 0: at once).
+   */
+  maxBatchWait?: number;
 }
 
 /** A message its listener could not handle, after every retry. */
@@ -124,9 +145,18 @@ export interface IMidwayKafkaContext extends IMidwayContext {
   heartbeat(): Promise<void>;
   /** Stop fetching this topic-partition; returns a function that resumes it. */
   pause(): () => void;
+  /** For a batch listener (`batch: true`): the messages of the batch; `message` is the last. */
+  readonly messages?: readonly KafkaMessage[];
+}
+
+/** The context of a batch listener: `payload` is the array of decoded messages. */
+export interface IMidwayKafkaBatchContext extends IMidwayKafkaContext {
+  readonly messages: readonly KafkaMessage[];
+  readonly payload: unknown[];
 }
 
 export type Context = IMidwayKafkaContext;
+export type BatchContext = IMidwayKafkaBatchContext;
 export type IMidwayKafkaApplication = IMidwayApplication<Context>;
 export type Application = IMidwayKafkaApplication;
 export type NextFunction = BaseNextFunction;

@@ -1,5 +1,5 @@
 import type { ConsumerConfig, KafkaConfig, ProducerConfig, RetryOptions } from 'kafkajs';
-import type { KafkaListenerRunConfig, MidwayKafkaConfig } from '../interface';
+import type { KafkaListenerOptions, KafkaListenerRunConfig, MidwayKafkaConfig } from '../interface';
 import type { RetryPolicy } from '../consumer/retry/retry-policy';
 import type { ProducerBatchingOptions } from '../producer/options';
 import type { NumberRule, NumberRules } from './check-number';
@@ -66,6 +66,13 @@ export const RUN_CONFIG_RULES: NumberRules<KafkaListenerRunConfig> = {
   partitionsConsumedConcurrently: COUNT,
   autoCommitInterval: { ...DELAY, nullable: true },
   autoCommitThreshold: { ...COUNT, nullable: true },
+};
+
+/** How a listener's messages are handed to it (concurrency, batches). */
+export const DELIVERY_RULES: NumberRules<KafkaListenerOptions> = {
+  concurrency: COUNT,
+  maxBatchSize: COUNT,
+  maxBatchWait: DELAY,
 };
 
 export const RETRY_POLICY_RULES: NumberRules<RetryPolicy> = {

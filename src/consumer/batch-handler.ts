@@ -1,6 +1,10 @@
 import type { Consumer, EachBatchPayload, Offsets, TopicPartitionOffset } from 'kafkajs';
 import type { ILogger } from '@midwayjs/core';
-import type { GroupPlan } from '../listener/plan-groups';
+import type { GroupPlan, TopicPlan } from '../listener/plan-groups';
+import { deliverConcurrently } from './delivery/concurrent';
+import { deliverInBatches, type GatheringSince } from './delivery/in-batches';
+import { deliverOneByOne } from './delivery/one-by-one';
+import { PartitionRun } from './delivery/partition-run';
 import type { InFlightBatch, InFlightBatches } from './in-flight-batches';
 import type { Membership } from './membership';
 import { partitionKey, type CommitFn, type OffsetCommitter } from './offset-committer';
@@ -21,28 +25,22 @@ export interface BatchHandlerDeps {
   readonly logger: ILogger;
   /** How long one partition's batch is worked on before the consumer turns to its other partitions. */
   readonly timeSliceMs: number;
-  /** Pauses the partition for a retry backoff and resumes it after `delayMs` (unless stopping). */
-  retryLater(topic: string, partition: number, delayMs: number): void;
+  /** Pauses the partition for `delayMs` (a retry backoff, or gathering a batch), unless stopping. */
+  pauseFor(topic: string, partition: number, delayMs: number, reason: 'retry' | 'gathering'): void;
   /** The batch's own commit (kafkajs's consumer-group commit, one attempt, works while stopping). */
   onCommitAvailable(commit: CommitFn): void;
 }
 
-/** How often a long batch asks kafkajs to heartbeat (kafkajs itself throttles to heartbeatInterval). */
-const HEARTBEAT_EVERY_MS = 1000;
-/** A timer marks heartbeats due; the clock is also read every this many messages, for when
- * synchronous handlers keep the timer from firing. Reading it per message costs more than an empty handler. */
-const CLOCK_CHECK_EVERY = 16;
-const STALE_CHECK_EVERY = 32;
 /** kafkajs's own default fetch wait, when a user config removed ours. */
 const KAFKAJS_MAX_WAIT_MS = 5000;
 
 /**
- * kafkajs's `eachBatch` for one group: messages of a partition go through the dispatcher one at a
- * time, in order. A message is resolved (its position advanced) only once it is done, so a message
- * that was not finished is fetched again; its offset is committed as offset + 1 only for
- * auto-commit topics.
+ * kafkajs's `eachBatch` for one group. A partition's messages reach its listeners one at a time,
+ * with key-ordered concurrency, or in arrays (see src/consumer/delivery). A message is resolved (its
+ * position advanced) only once it and everything before it finished, so an unfinished message is
+ * fetched again; finished offsets are committed as offset + 1 only for auto-commit topics.
  *
- * A batch stops handing out messages (the one in hand always finishes) when:
+ * A batch stops handing out messages (those in hand always finish) when:
  * - the group starts a rebalance: it commits what finished and rethrows the coordinator's answer,
  *   so kafkajs rejoins at once instead of after the whole fetch;
  * - the consumer stops, the partition is paused (retry, `'stop'` policy, `ctx.pause()`) or sought;
@@ -52,10 +50,12 @@ export function createBatchHandler(
   deps: BatchHandlerDeps,
 ): (payload: EachBatchPayload) => Promise<void> {
   const { plan, runtimes, logger, inFlight } = deps;
+  const gathering: GatheringSince = new Map();
   return async payload => {
     const { topic, partition } = payload.batch;
+    const topicPlan = plan.topics.get(topic);
     const listeners = runtimes.get(topic);
-    if (!plan.topics.has(topic) || !listeners) {
+    if (!topicPlan || !listeners) {
       logger.warn(
         `[midway-kafka] group '${plan.groupId}' received ${topic}[${partition}] with no listener; leaving it unread`,
       );
@@ -69,23 +69,25 @@ export function createBatchHandler(
       offset: undefined,
       abandoned: false,
     };
-    return inFlight.run(batch, () => handleBatch(deps, payload, listeners, batch));
+    return inFlight.run(batch, () =>
+      handleBatch(deps, payload, topicPlan, listeners, batch, gathering),
+    );
   };
 }
 
 async function handleBatch(
   deps: BatchHandlerDeps,
   payload: EachBatchPayload,
+  topicPlan: TopicPlan,
   listeners: readonly ListenerRuntime[],
   inFlight: InFlightBatch,
+  gathering: GatheringSince,
 ): Promise<void> {
   const { plan, dispatcher, committer, pauses } = deps;
-  const { batch, resolveOffset, isRunning, isStale, commitOffsetsIfNecessary } = payload;
-  const { topic, partition } = batch;
-  const autoCommit = plan.topics.get(topic)?.autoCommit ?? true;
+  const { topic, partition } = payload.batch;
   const membership = deps.membership();
   // Unlike consumer.commitOffsets, the batch's commit still works while kafkajs is stopping.
-  const commit: CommitFn = offsets => commitOffsetsIfNecessary(asTopics(offsets));
+  const commit: CommitFn = offsets => payload.commitOffsetsIfNecessary(asTopics(offsets));
   deps.onCommitAvailable(commit);
   const heartbeat = membership.watch(payload.heartbeat);
 
@@ -93,7 +95,7 @@ async function handleBatch(
   await heartbeat().catch(() => undefined);
   if (membership.revoked) return giveUpPartitions(committer, commit, membership);
 
-  let userPaused = false;
+  const { delivery } = topicPlan;
   const partitionId = partitionKey(topic, partition);
   const scope: DeliveryScope = {
     id: `${plan.groupId}|${partitionId}`,
@@ -103,7 +105,7 @@ async function handleBatch(
     consumer: deps.consumer,
     heartbeat,
     pause: () => {
-      userPaused = true;
+      run.userPaused = true;
       pauses.pause(topic, partition, 'user');
       return () => pauses.release(topic, partition, 'user');
     },
@@ -117,62 +119,49 @@ async function handleBatch(
       );
       return committing;
     },
-    isAborted: () => membership.revoked || !isRunning() || isStale() || deps.isStopping(),
-    inPlaceRetryBelowMs: plan.consumerConfig.maxWaitTimeInMs ?? KAFKAJS_MAX_WAIT_MS,
+    isAborted: () =>
+      membership.revoked || !payload.isRunning() || payload.isStale() || deps.isStopping(),
+    // Concurrent messages wait out their backoffs in place: a pause would hold up every key.
+    inPlaceRetryBelowMs:
+      delivery.kind === 'concurrent'
+        ? Infinity
+        : (plan.consumerConfig.maxWaitTimeInMs ?? KAFKAJS_MAX_WAIT_MS),
   };
-
-  const turnEndsAt = Date.now() + deps.timeSliceMs;
-  let lastHeartbeat = Date.now();
-  let heartbeatDue = false;
-  const heartbeatTimer = setInterval(() => (heartbeatDue = true), HEARTBEAT_EVERY_MS);
-  heartbeatTimer.unref();
-  let lastDone: string | undefined;
-  const { messages } = batch;
+  const run = new PartitionRun({
+    payload,
+    scope,
+    inFlight,
+    membership,
+    heartbeat,
+    committer,
+    commit,
+    partitionId,
+    autoCommit: topicPlan.autoCommit,
+    isStopping: deps.isStopping,
+    timeSliceMs: deps.timeSliceMs,
+  });
+  const pauseFor = (delayMs: number, reason: 'retry' | 'gathering') =>
+    deps.pauseFor(topic, partition, delayMs, reason);
   try {
-    for (let i = 0; i < messages.length; i++) {
-      // isStale (a seek on this partition) costs kafkajs a JSON.stringify: look every 32 messages.
-      if (membership.revoked || !isRunning() || deps.isStopping()) break;
-      if (i % STALE_CHECK_EVERY === 0 && isStale()) break;
-      const message = messages[i];
-      inFlight.offset = message.offset;
-      let outcome = dispatcher.deliver(listeners, scope, message);
-      if (outcome instanceof Promise) outcome = await outcome;
-      // Shutdown stopped waiting for this batch: kafkajs is gone, touch nothing.
-      if (inFlight.abandoned) return;
-      if (outcome !== 'done') {
-        // A retry: this partition waits (paused) while the group's other partitions go on.
-        if (typeof outcome === 'object') deps.retryLater(topic, partition, outcome.retryInMs);
-        break;
-      }
-      lastDone = message.offset;
-      if (autoCommit) {
-        committer.markDone(partitionId, topic, partition, message.offset);
-        if (committer.isDue(false)) await committer.commitPending(commit);
-      }
-      if (userPaused) break;
-      if (
-        heartbeatDue ||
-        (i % CLOCK_CHECK_EVERY === 0 && Date.now() - lastHeartbeat >= HEARTBEAT_EVERY_MS)
-      ) {
-        heartbeatDue = false;
-        lastHeartbeat = Date.now();
-        await heartbeat().catch(() => undefined);
-        if (inFlight.abandoned) return;
-        if (membership.revoked) break;
-        if (committer.isOverdue()) await committer.commitPending(commit);
-        if (lastHeartbeat >= turnEndsAt) break;
-      }
+    if (delivery.kind === 'one-by-one') {
+      await deliverOneByOne(run, dispatcher, listeners, delayMs => pauseFor(delayMs, 'retry'));
+    } else if (delivery.kind === 'concurrent') {
+      await deliverConcurrently(run, dispatcher, listeners, delivery.limit, delivery.unkeyed);
+    } else {
+      await deliverInBatches(run, dispatcher.batches, listeners[0], {
+        maxSize: delivery.maxSize,
+        maxWaitMs: delivery.maxWaitMs,
+        gathering,
+        pauseFor,
+      });
     }
   } finally {
-    clearInterval(heartbeatTimer);
-    inFlight.offset = undefined;
-    // The position moves past finished messages only; kafkajs fetches from there next time.
-    // Once per batch: kafkajs's resolveOffset does Long arithmetic on every call.
-    if (lastDone !== undefined && !inFlight.abandoned) resolveOffset(lastDone);
+    run.close();
   }
+  if (inFlight.abandoned) return;
   if (membership.revoked) return giveUpPartitions(committer, commit, membership);
   // On a stop, kafkajs leaves the group right after this returns: commit everything finished now.
-  if (committer.isDue(true) || (deps.isStopping() && !isStale()))
+  if (committer.isDue(true) || (deps.isStopping() && !payload.isStale()))
     await committer.commitPending(commit);
 }
 

@@ -53,7 +53,7 @@ export class GroupConsumer {
   private assignment: Record<string, number[]> = {};
   /** Set once start succeeded: from then on a dead consumer is restarted rather than reported to start. */
   private started = false;
-  /** Resumes of partitions paused for a retry backoff. */
+  /** Resumes of partitions paused for a retry backoff or a batch being gathered. */
   private readonly retryTimers = new Set<NodeJS.Timeout>();
   private flushTimer: NodeJS.Timeout | undefined;
   /** Pinning of start offsets after the latest join (start waits for it). */
@@ -177,8 +177,8 @@ export class GroupConsumer {
       isStopping: () => this.stopping,
       logger: this.deps.logger,
       timeSliceMs: this.deps.partitionTimeSlice,
-      retryLater: (topic, partition, delayMs) =>
-        this.retryLater(consumer, pauses, topic, partition, delayMs),
+      pauseFor: (topic, partition, delayMs, reason) =>
+        this.pauseFor(consumer, pauses, { topic, partition, delayMs, reason }),
       onCommitAvailable: commit => (this.directCommit = commit),
     });
     await consumer.run({
@@ -301,17 +301,17 @@ export class GroupConsumer {
       });
   }
 
-  private retryLater(
+  /** Pauses a partition for a retry backoff or a batch being gathered, and resumes it after. */
+  private pauseFor(
     consumer: Consumer,
     pauses: PartitionPauses,
-    topic: string,
-    partition: number,
-    delayMs: number,
+    what: { topic: string; partition: number; delayMs: number; reason: 'retry' | 'gathering' },
   ): void {
-    pauses.pause(topic, partition, 'retry');
+    const { topic, partition, delayMs, reason } = what;
+    pauses.pause(topic, partition, reason);
     const timer = setTimeout(() => {
       this.retryTimers.delete(timer);
-      if (!this.stopping && consumer === this.current) pauses.release(topic, partition, 'retry');
+      if (!this.stopping && consumer === this.current) pauses.release(topic, partition, reason);
     }, delayMs);
     this.retryTimers.add(timer);
   }

@@ -14,6 +14,7 @@ import { decode, type Deserializer } from './deserialize';
 import type { DeadLetterPublisher } from './dead-letter';
 import { retryDelay } from './retry/retry-policy';
 import { FailingMessages } from './retry/failing-messages';
+import { BatchDispatcher } from './delivery/batch-dispatcher';
 
 /** A partition as the dispatcher sees it: the context's scope plus whether work should stop. */
 export interface DeliveryScope extends PartitionScope {
@@ -63,8 +64,19 @@ const BACKOFF_SLICE_MS = 500;
  */
 export class MessageDispatcher {
   private readonly failing = new FailingMessages();
+  /** The same retries and failure policies, for batch listeners. */
+  readonly batches: BatchDispatcher;
 
-  constructor(private readonly deps: DispatcherDeps) {}
+  constructor(private readonly deps: DispatcherDeps) {
+    this.batches = new BatchDispatcher({
+      contextHost: deps.contextHost,
+      logger: deps.logger,
+      failing: this.failing,
+      recover: (listener, scope, message, error, attempts) =>
+        this.exhausted(listener, scope, message, error, attempts),
+      wait: (ms, scope) => this.wait(ms, scope),
+    });
+  }
 
   /**
    * A promise only when something on the way was asynchronous: the common case (one listener, no

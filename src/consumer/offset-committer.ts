@@ -52,12 +52,15 @@ export class OffsetCommitter {
     private readonly logger: ILogger,
   ) {}
 
-  /** Records that `offset` and everything before it on the partition (`partitionKey`) is done. */
-  markDone(partitionId: string, topic: string, partition: number, offset: string): void {
+  /**
+   * Records that `offset` and everything before it on the partition (`partitionKey`) is done;
+   * `count` messages finished with it (for the threshold).
+   */
+  markDone(partitionId: string, topic: string, partition: number, offset: string, count = 1): void {
     const entry = this.pending.get(partitionId);
     if (entry) entry.done = offset;
     else this.pending.set(partitionId, { topic, partition, done: offset });
-    this.pendingCount++;
+    this.pendingCount += count;
   }
 
   /** True when the threshold or interval says finished work should be committed now. */

@@ -6,9 +6,10 @@ import { partitionKey } from './offset-committer';
  * - `user`: `ctx.pause()`; only its resume function lifts it;
  * - `retry`: a failed message waits for its backoff;
  * - `stopped`: the `'stop'` failure policy; only `resumePartition()` lifts it;
- * - `pinning`: its start offset is being pinned right after a join.
+ * - `pinning`: its start offset is being pinned right after a join;
+ * - `gathering`: a batch listener waits (`maxBatchWait`) for a fuller batch.
  */
-export type PauseReason = 'user' | 'retry' | 'stopped' | 'pinning';
+export type PauseReason = 'user' | 'retry' | 'stopped' | 'pinning' | 'gathering';
 
 interface Paused {
   readonly topic: string;

@@ -53,6 +53,11 @@ export class KafkaContext {
     this[SCOPE] = scope;
   }
 
+  /** Only batch deliveries have them (see KafkaBatchContext). */
+  get messages(): readonly KafkaMessage[] | undefined {
+    return undefined;
+  }
+
   // Read through the partition's scope: a smaller object per message.
   get groupId(): string {
     return this[SCOPE].groupId;
@@ -162,4 +167,21 @@ export function createKafkaContext(
   attempt: number,
 ): KafkaContext {
   return new KafkaContext(host, scope, message, payload, attempt);
+}
+
+/** One delivery of a batch to a batch listener: `message` is its last message, `payload` the decoded array. */
+export class KafkaBatchContext extends KafkaContext {
+  constructor(
+    host: ContextHost,
+    scope: PartitionScope,
+    private readonly batch: readonly KafkaMessage[],
+    payloads: unknown[],
+    attempt: number,
+  ) {
+    super(host, scope, batch[batch.length - 1], payloads, attempt);
+  }
+
+  override get messages(): readonly KafkaMessage[] {
+    return this.batch;
+  }
 }

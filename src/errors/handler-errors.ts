@@ -39,3 +39,23 @@ export function isRetriableError(error: unknown): boolean {
 export function isNonRetriableError(error: unknown): boolean {
   return error instanceof KafkaNonRetriableError;
 }
+
+/**
+ * Thrown by a batch listener (`batch: true`) when one message of its batch failed: the messages
+ * before `index` count as handled and are committed, the one at `index` goes through the
+ * listener's retries and failure policy on its own (`cause` decides, as for a single message), and
+ * the rest are delivered again after it. Spring Kafka's `BatchListenerFailedException` idea.
+ */
+export class KafkaBatchError extends Error {
+  constructor(
+    /** Position in the batch handed to the listener of the message that failed. */
+    readonly index: number,
+    override readonly cause: unknown,
+  ) {
+    super(
+      `message ${index} of the batch failed: ${cause instanceof Error ? cause.message : String(cause)}`,
+      { cause },
+    );
+    this.name = new.target.name;
+  }
+}

@@ -67,7 +67,8 @@ export async function createListenerRuntime(
     if (typeof method !== 'function') {
       throw new TypeError(`${plan.id} is not a method; @KafkaListener must decorate a method.`);
     }
-    return (method as Handler).call(instance, ctx.message, ctx.asContext());
+    // A batch listener gets the batch's messages; every other listener the one message.
+    return (method as Handler).call(instance, ctx.messages ?? ctx.message, ctx.asContext());
   };
   const handleUnguarded = (ctx: KafkaContext): unknown => {
     const instance = instanceOf(ctx);

@@ -5,7 +5,25 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../consumer/retry/retry-
 import type { DeclaredListener } from './discover-listeners';
 import { DEFAULT_CONSUMER_CONFIG } from '../config/defaults';
 import { checkNumbers } from '../config/check-number';
-import { RETRY_POLICY_RULES, RUN_CONFIG_RULES } from '../config/number-rules';
+import { DELIVERY_RULES, RETRY_POLICY_RULES, RUN_CONFIG_RULES } from '../config/number-rules';
+
+/**
+ * How a topic's messages reach its listener:
+ * - `one-by-one`: a partition's messages one at a time, in offset order (the default);
+ * - `concurrent`: up to `limit` of a partition at once, in order per key;
+ * - `batch`: arrays of up to `maxSize` messages of one partition.
+ */
+export type DeliveryMode =
+  | { readonly kind: 'one-by-one' }
+  | {
+      readonly kind: 'concurrent';
+      readonly limit: number;
+      readonly unkeyed: 'concurrent' | 'ordered';
+    }
+  | { readonly kind: 'batch'; readonly maxSize: number; readonly maxWaitMs: number };
+
+export const ONE_BY_ONE: DeliveryMode = { kind: 'one-by-one' };
+export const DEFAULT_MAX_BATCH_SIZE = 500;
 
 /** A listener with every option resolved against the global configuration. */
 export interface PlannedListener extends DeclaredListener {
@@ -13,6 +31,7 @@ export interface PlannedListener extends DeclaredListener {
   readonly retry: RetryPolicy;
   readonly onFailure: FailurePolicy;
   readonly deadLetterTopic: string;
+  readonly delivery: DeliveryMode;
 }
 
 /** Every listener of one topic within one group: each of them gets every message. */
@@ -21,6 +40,8 @@ export interface TopicPlan {
   readonly fromBeginning: boolean;
   /** false: only `ctx.commitOffsets` commits (runConfig.autoCommit: false). */
   readonly autoCommit: boolean;
+  /** The listeners' delivery mode; a topic with a batch or concurrent listener has only that one. */
+  readonly delivery: DeliveryMode;
   readonly listeners: PlannedListener[];
 }
 
@@ -93,7 +114,54 @@ function resolveListener(declared: DeclaredListener, config: MidwayKafkaConfig):
       'Name a topic, or leave it out for <topic>.DLT.',
     );
   }
-  return { ...declared, groupId, retry, onFailure, deadLetterTopic };
+  const delivery = resolveDelivery(options, where);
+  return { ...declared, groupId, retry, onFailure, deadLetterTopic, delivery };
+}
+
+function resolveDelivery(options: KafkaListenerOptions, where: string): DeliveryMode {
+  checkNumbers(where, options, DELIVERY_RULES);
+  const { concurrency, unkeyed, batch, maxBatchSize, maxBatchWait } = options;
+  if (unkeyed !== undefined && unkeyed !== 'concurrent' && unkeyed !== 'ordered') {
+    throw new KafkaConfigError(
+      `${where}: unkeyed`,
+      `must be 'concurrent' or 'ordered', got ${JSON.stringify(unkeyed)}`,
+      "Use 'concurrent' (each message without a key is its own key) or 'ordered'.",
+    );
+  }
+  if (batch !== undefined && typeof batch !== 'boolean') {
+    throw new KafkaConfigError(
+      `${where}: batch`,
+      `must be true or false, got ${JSON.stringify(batch)}`,
+      'Use batch: true to receive arrays of messages.',
+    );
+  }
+  if (batch) {
+    if (concurrency !== undefined && concurrency > 1) {
+      throw new KafkaConfigError(
+        `${where}: concurrency`,
+        'cannot be combined with batch: true',
+        'A batch listener handles its batch as it likes (e.g. with Promise.all); drop concurrency.',
+      );
+    }
+    return {
+      kind: 'batch',
+      maxSize: maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE,
+      maxWaitMs: maxBatchWait ?? 0,
+    };
+  }
+  for (const name of ['maxBatchSize', 'maxBatchWait'] as const) {
+    if (options[name] !== undefined) {
+      throw new KafkaConfigError(
+        `${where}: ${name}`,
+        'only applies to batch listeners',
+        'Add batch: true, or leave it out.',
+      );
+    }
+  }
+  if (concurrency !== undefined && concurrency > 1) {
+    return { kind: 'concurrent', limit: concurrency, unkeyed: unkeyed ?? 'concurrent' };
+  }
+  return ONE_BY_ONE;
 }
 
 function buildGroup(
@@ -111,11 +179,21 @@ function buildGroup(
         topic: listener.topic,
         fromBeginning,
         autoCommit,
+        delivery: listener.delivery,
         listeners: [listener],
       });
       continue;
     }
     const other = existing.listeners[0];
+    if (existing.delivery.kind !== 'one-by-one' || listener.delivery.kind !== 'one-by-one') {
+      const special = existing.delivery.kind !== 'one-by-one' ? other : listener;
+      throw new KafkaComponentError(
+        'LISTENER_INVALID',
+        `${listener.id} and ${other.id} both consume '${listener.topic}' in group '${listener.groupId}', ` +
+          `but ${special.id} is a ${special.delivery.kind === 'batch' ? 'batch' : 'concurrent'} listener, ` +
+          "which must be the only listener of its topic in its group. Give one of them its own { groupId: '…' }.",
+      );
+    }
     if (existing.autoCommit !== autoCommit) {
       throw conflict(listener, other, 'runConfig.autoCommit', existing.autoCommit, autoCommit);
     }

@@ -26,9 +26,10 @@ export interface RawMemberOptions {
   autoCommit?: boolean;
 }
 
+/** `topics`: every topic the app's group consumes (kafkajs's assigners expect equal subscriptions). */
 export async function joinRawMember(
   groupId: string,
-  topic: string,
+  topics: string | string[],
   options: RawMemberOptions = {},
 ): Promise<RawMember> {
   const consumer: Consumer = testKafka(options.clientId ?? uniqueName('raw-member')).consumer({
@@ -41,7 +42,10 @@ export async function joinRawMember(
   );
   const startedAt = Date.now();
   await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: false });
+  await consumer.subscribe({
+    topics: Array.isArray(topics) ? topics : [topics],
+    fromBeginning: false,
+  });
   await consumer.run({
     autoCommit: options.autoCommit ?? true,
     eachMessage: async ({ message, partition }) => {

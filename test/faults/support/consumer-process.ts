@@ -12,6 +12,8 @@ export interface ConsumerProcessOptions {
   groupId: string;
   /** Work per message in the child's handler, in ms. */
   handlerDelayMs: number;
+  /** The listener's `concurrency` option (default 1: one message at a time). */
+  concurrency?: number;
   /** Called for each value the child reports handled (before its handler returned). */
   onHandled(value: string, handling: Handling): void;
 }
@@ -42,6 +44,7 @@ export class ConsumerProcess {
         FAULT_TOPIC: options.topic,
         FAULT_GROUP: options.groupId,
         FAULT_HANDLER_DELAY_MS: String(options.handlerDelayMs),
+        FAULT_CONCURRENCY: String(options.concurrency ?? 1),
       },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });

@@ -32,7 +32,10 @@ export interface ProcessFaultOutcome {
  * 1,500 handled values, then starts a second process in the same group and waits until every
  * value was handled and committed.
  */
-export async function runProcessFault(signal: 'SIGKILL' | 'SIGTERM'): Promise<ProcessFaultOutcome> {
+export async function runProcessFault(
+  signal: 'SIGKILL' | 'SIGTERM',
+  { concurrency = 1 }: { concurrency?: number } = {},
+): Promise<ProcessFaultOutcome> {
   const startedAt = Date.now();
   const topic = await createTopic(`fault-${signal.toLowerCase()}`, PARTITIONS);
   const groupId = uniqueName(`fault-${signal.toLowerCase()}-group`);
@@ -49,6 +52,7 @@ export async function runProcessFault(signal: 'SIGKILL' | 'SIGTERM'): Promise<Pr
       topic,
       groupId,
       handlerDelayMs: HANDLER_DELAY_MS,
+      concurrency,
       onHandled,
     });
   const first: ConsumerProcess = start(value => {
@@ -77,7 +81,10 @@ export async function runProcessFault(signal: 'SIGKILL' | 'SIGTERM'): Promise<Pr
 
     const { lost, duplicates } = countDeliveries(values, handled);
     const report: FaultReport = {
-      fault: signal.toLowerCase(),
+      fault:
+        concurrency > 1
+          ? `${signal.toLowerCase()}-concurrency-${concurrency}`
+          : signal.toLowerCase(),
       kafkaVersion: kafkaVersion(),
       produced: values.length,
       handled: handled.length,
