@@ -9,20 +9,13 @@ import {
   ScopeEnum,
   type ILogger,
 } from '@midwayjs/core';
-import type {
-  Message,
-  Producer,
-  ProducerBatch,
-  ProducerRecord,
-  RecordMetadata,
-  Transaction,
-} from 'kafkajs';
+import type { Producer, ProducerBatch, ProducerRecord, RecordMetadata, Transaction } from 'kafkajs';
 import { createKafkaClient } from '../client/create-kafka';
 import { KAFKA_LOGGER_NAME } from '../config/defaults';
 import { KafkaComponentError, KafkaConfigError } from '../errors/kafka-component-error';
 import type { MidwayKafkaConfig } from '../interface';
 import { ProducerBatcher, type SendOptions } from './batcher';
-import { toSendError } from './errors';
+import { recordRejectionOf, toSendError } from './errors';
 import {
   buildEmitMessage,
   prepareMessages,
@@ -33,6 +26,8 @@ import { DEFAULT_ACKS, resolveProducerSettings, type ProducerSettings } from './
 import { PartitionTracker, type TrackedRequest } from './partition-tracker';
 import { splitMetadata } from './metadata';
 import { ProducerSession } from './producer-session';
+import { refuseCall } from './record-checks';
+import { AdminTopicDescriber, TopicLimitsCache } from './topic-limits';
 
 type ServiceState = 'unconfigured' | 'running' | 'stopping' | 'stopped';
 
@@ -60,6 +55,8 @@ export class KafkaService {
   private batcher: ProducerBatcher | undefined;
   /** Learns where kafkajs put each message, so batched responses can be split per call. */
   private readonly tracker = new PartitionTracker();
+  private describer: AdminTopicDescriber | undefined;
+  private limits: TopicLimitsCache | undefined;
 
   @Init()
   async init(): Promise<void> {
@@ -92,8 +89,17 @@ export class KafkaService {
       );
     }
     this.session = session;
+    const describer = new AdminTopicDescriber(kafka.admin());
+    this.describer = describer;
+    this.limits = new TopicLimitsCache(topic => describer.describe(topic));
     if (settings.batching.enabled) {
-      this.batcher = new ProducerBatcher(send => session.run(send), tracker, settings.batching);
+      this.batcher = new ProducerBatcher(
+        session,
+        tracker,
+        this.limits,
+        settings.batching,
+        producerConfig.idempotent === true,
+      );
     }
     this.state = 'running';
     logger.info(
@@ -135,24 +141,30 @@ export class KafkaService {
   ): Promise<RecordMetadata[]> {
     if (prepared.messages.length === 0) return Promise.resolve([]);
     if (this.batcher) return this.batcher.enqueue(topic, prepared, options);
-    return this.sendAlone(session, topic, prepared.messages, options);
+    return this.sendAlone(session, topic, prepared, options);
   }
 
   /** One call as one produce request (batching switched off). */
   private async sendAlone(
     session: ProducerSession,
     topic: string,
-    messages: Message[],
+    prepared: PreparedMessages,
     options: SendOptions,
   ): Promise<RecordMetadata[]> {
+    const { messages } = prepared;
+    const limits = this.limits?.get(topic);
+    const refusal = limits && refuseCall(topic, prepared, limits, options.compression);
+    if (refusal) throw refusal;
     let sent: { result: RecordMetadata[]; request: TrackedRequest };
     try {
       sent = await this.tracker.during(messages, () =>
         session.run(producer => producer.send({ ...options, topic, messages })),
       );
     } catch (error) {
+      if (recordRejectionOf(error) !== undefined) this.limits?.invalidate(topic);
       throw toSendError(topic, error);
     }
+    this.limits?.refreshIfDue(topic);
     // kafkajs can report success without an offset for a partition whose leader moved during its
     // retries (its messages were never written): check every partition used, as the batcher does.
     if (options.acks !== 0) {
@@ -241,7 +253,8 @@ export class KafkaService {
         batcher.rejectQueued(topic => stoppedError(topic));
       }
     }
-    await this.session?.disconnect();
+    this.limits?.close();
+    await Promise.all([this.session?.disconnect(), this.describer?.close()]);
     this.state = 'stopped';
   }
 

@@ -16,11 +16,49 @@ export interface EmitOptions {
 /** Messages of one call, checked and copied, with the bytes they will take in a request. */
 export interface PreparedMessages {
   messages: Message[];
+  /** Estimated bytes of all the messages in a request (see `estimateRecordBytes`). */
   bytes: number;
+  /** Bytes of the largest message's key, value and headers, without any framing. */
+  largestPayload: number;
+  /** Index of the first message without a key, or -1: a compacted topic refuses those. */
+  keylessAt: number;
+  /** The earliest and latest timestamp the messages set (Infinity and -Infinity: none did). */
+  earliestTimestamp: number;
+  latestTimestamp: number;
 }
 
 /** Kafka's per-record framing (lengths, deltas, attributes) is a few bytes; this errs high. */
-const RECORD_OVERHEAD_BYTES = 24;
+export const RECORD_OVERHEAD_BYTES = 24;
+/** Allowance per header on top of its name and value bytes. */
+const HEADER_OVERHEAD_BYTES = 8;
+
+/**
+ * The estimated bytes of one checked message in a request, the same sum `prepareMessages` makes:
+ * used to cut a call too large for one request into parts.
+ */
+export function estimateRecordBytes(message: Message): number {
+  return RECORD_OVERHEAD_BYTES + payloadBytes(message, HEADER_OVERHEAD_BYTES);
+}
+
+/** Bytes of one checked message's key, value and headers (plus `perHeader` for each header). */
+export function payloadBytes(message: Message, perHeader = 0): number {
+  let bytes = dataBytes(message.value) + dataBytes(message.key);
+  const headers = message.headers;
+  if (headers !== undefined && headers !== null) {
+    for (const [name, raw] of Object.entries(headers)) {
+      if (raw === undefined) continue;
+      bytes += Buffer.byteLength(name) + perHeader;
+      if (Array.isArray(raw)) for (const item of raw) bytes += dataBytes(item);
+      else bytes += dataBytes(raw);
+    }
+  }
+  return bytes;
+}
+
+function dataBytes(data: string | Buffer | null | undefined): number {
+  if (data === null || data === undefined) return 0;
+  return typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+}
 
 /**
  * Turns an `emit` value into a Kafka value: strings and Buffers go as they are, `null` is a
@@ -100,18 +138,23 @@ export function prepareMessages(topic: unknown, messages: unknown): PreparedMess
   }
   const prepared: Message[] = new Array(messages.length);
   let bytes = 0;
+  let largestPayload = 0;
+  let keylessAt = -1;
+  let earliestTimestamp = Infinity;
+  let latestTimestamp = -Infinity;
   for (let i = 0; i < messages.length; i++) {
     const message = messages[i] as Message | null | undefined;
     if (message === null || typeof message !== 'object') {
       throw new KafkaSerializationError(topic, `Invalid ${where(i, topic)}: expected an object.`);
     }
     const { key, value, partition, headers, timestamp } = message;
-    bytes += RECORD_OVERHEAD_BYTES + sizeOf(value, 'value', i, topic);
+    let payload = sizeOf(value, 'value', i, topic);
     const copy: Message = { value };
     if (key !== undefined) {
-      bytes += sizeOf(key, 'key', i, topic);
+      payload += sizeOf(key, 'key', i, topic);
       copy.key = key;
     }
+    if ((key === undefined || key === null) && keylessAt < 0) keylessAt = i;
     if (partition !== undefined && partition !== null) {
       if (!Number.isInteger(partition) || partition < 0) {
         throw new KafkaSerializationError(
@@ -121,14 +164,31 @@ export function prepareMessages(topic: unknown, messages: unknown): PreparedMess
       }
       copy.partition = partition;
     }
+    let framing = RECORD_OVERHEAD_BYTES;
     if (headers !== undefined && headers !== null) {
-      bytes += headersSize(headers, where(i, topic), topic);
+      const size = headersSize(headers, where(i, topic), topic);
+      payload += size.payload;
+      framing += size.count * HEADER_OVERHEAD_BYTES;
       copy.headers = headers;
     }
-    if (timestamp !== undefined && timestamp !== null) copy.timestamp = timestamp;
+    if (timestamp !== undefined && timestamp !== null) {
+      copy.timestamp = timestamp;
+      const ms = Number(timestamp);
+      if (ms < earliestTimestamp) earliestTimestamp = ms;
+      if (ms > latestTimestamp) latestTimestamp = ms;
+    }
+    bytes += payload + framing;
+    if (payload > largestPayload) largestPayload = payload;
     prepared[i] = copy;
   }
-  return { messages: prepared, bytes };
+  return {
+    messages: prepared,
+    bytes,
+    largestPayload,
+    keylessAt,
+    earliestTimestamp,
+    latestTimestamp,
+  };
 }
 
 /** Names a message in an error; built only when there is an error to report. */
@@ -150,17 +210,23 @@ function sizeOf(data: unknown, part: 'key' | 'value', index: number, topic: stri
   );
 }
 
-function headersSize(headers: unknown, where: string, topic: string): number {
+function headersSize(
+  headers: unknown,
+  where: string,
+  topic: string,
+): { payload: number; count: number } {
   if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) {
     throw new KafkaSerializationError(
       topic,
       `Invalid headers of ${where}: expected an object of string or Buffer values.`,
     );
   }
-  let bytes = 0;
+  let payload = 0;
+  let count = 0;
   for (const [name, raw] of Object.entries(headers)) {
     if (raw === undefined) continue;
-    bytes += Buffer.byteLength(name) + 8;
+    payload += Buffer.byteLength(name);
+    count++;
     for (const item of Array.isArray(raw) ? raw : [raw]) {
       if (typeof item !== 'string' && !Buffer.isBuffer(item)) {
         throw new KafkaSerializationError(
@@ -168,8 +234,8 @@ function headersSize(headers: unknown, where: string, topic: string): number {
           `Invalid header "${name}" of ${where}: a header value must be a string or a Buffer, got a ${typeof item}.`,
         );
       }
-      bytes += typeof item === 'string' ? Buffer.byteLength(item) : item.length;
+      payload += typeof item === 'string' ? Buffer.byteLength(item) : item.length;
     }
   }
-  return bytes;
+  return { payload, count };
 }

@@ -16,11 +16,12 @@ export interface ProducerBatchingOptions {
    * while a request is in flight queue up anyway and go together in the next one.
    */
   lingerMs: number;
-  /** The most messages in one produce request (a single larger call still goes alone). */
+  /** The most messages in one produce request (a larger call goes alone, in parts). */
   maxBatchMessages: number;
   /**
-   * The most bytes (keys, values, headers and a per-record allowance) in one produce request.
-   * Stays under the broker's default `message.max.bytes` (1 MiB) with room to spare.
+   * The most bytes (keys, values, headers and a per-record allowance) in one produce request,
+   * and less for a topic whose `max.message.bytes` is smaller. Stays under the broker's default
+   * `message.max.bytes` (1 MiB) with room to spare.
    */
   maxBatchBytes: number;
 }

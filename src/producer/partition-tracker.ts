@@ -1,4 +1,9 @@
-import { Partitioners, type ICustomPartitioner, type Message } from 'kafkajs';
+import {
+  Partitioners,
+  type ICustomPartitioner,
+  type Message,
+  type PartitionMetadata,
+} from 'kafkajs';
 
 /** A tracked message kafkajs has not partitioned yet. */
 const UNCHOSEN = -1;
@@ -9,15 +14,45 @@ export class TrackedRequest {
   readonly chosen: Int32Array;
   /** Where the partitioner is within its current pass over the messages. */
   next = 0;
+  /** The topic's partitions (with their leaders) as kafkajs saw them in each pass. */
+  readonly passes: (readonly PartitionMetadata[])[] = [];
 
-  constructor(readonly messages: readonly Message[]) {
-    this.chosen = new Int32Array(messages.length).fill(UNCHOSEN);
+  constructor(
+    readonly messages: readonly Message[],
+    /** Put every message in this partition, whatever the partitioner would choose. */
+    partition = UNCHOSEN,
+  ) {
+    this.chosen = new Int32Array(messages.length).fill(partition);
   }
 
   /** The partition kafkajs chose for the message at `index`, or undefined if it never chose. */
   partitionAt(index: number): number | undefined {
     const partition = this.chosen[index];
     return partition === UNCHOSEN ? undefined : partition;
+  }
+
+  /** The partitions the messages went to, in order of first use. */
+  partitions(): number[] {
+    const seen = new Set<number>();
+    for (const partition of this.chosen) if (partition !== UNCHOSEN) seen.add(partition);
+    return [...seen];
+  }
+
+  /**
+   * Whether every partition used had one and the same leader in every pass: then each attempt of
+   * kafkajs went as a single produce request to a single broker, which answers it as a whole.
+   */
+  usedOneLeader(): boolean {
+    const partitions = this.partitions();
+    let leader: number | undefined;
+    for (const metadata of this.passes) {
+      for (const partition of partitions) {
+        const current = metadata.find(p => p.partitionId === partition)?.leader;
+        if (current === undefined || (leader !== undefined && current !== leader)) return false;
+        leader = current;
+      }
+    }
+    return leader !== undefined;
   }
 }
 
@@ -48,6 +83,7 @@ export class PartitionTracker {
         const request = this.requestOf(args.message);
         if (!request) return choose(args);
         const index = request.next++;
+        if (index === 0) request.passes.push(args.partitionMetadata);
         if (request.next === request.messages.length) this.passing = undefined;
         const known = request.chosen[index];
         if (known >= 0 && known < args.partitionMetadata.length) return known;
@@ -58,9 +94,12 @@ export class PartitionTracker {
     };
   }
 
-  /** Starts tracking the messages of a request the service is about to send. */
-  track(messages: readonly Message[]): TrackedRequest {
-    const request = new TrackedRequest(messages);
+  /**
+   * Starts tracking the messages of a request the service is about to send; with `partition`,
+   * kafkajs puts them all there.
+   */
+  track(messages: readonly Message[], partition?: number): TrackedRequest {
+    const request = new TrackedRequest(messages, partition);
     if (messages.length > 0) this.byFirstMessage.set(messages[0], request);
     return request;
   }

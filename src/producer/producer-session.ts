@@ -14,6 +14,25 @@ export interface ProducerSessionOptions {
   transactional: boolean;
 }
 
+/** How one send may use the session's producer. */
+export interface RunOptions {
+  /**
+   * Keep the producer after a failed send when this says so: the caller makes its sequence
+   * numbers right again itself (see `resendIsolated`), or calls `discard`.
+   */
+  keepProducerOn?: (error: unknown) => boolean;
+  /** Send only with this producer: fail without sending if it was replaced meanwhile. */
+  onlyOn?: Producer;
+}
+
+/** `RunOptions.onlyOn`'s producer is no longer the session's: nothing was sent. */
+export class ProducerReplacedError extends Error {
+  override readonly name = 'KafkaServiceProducerReplaced';
+  constructor() {
+    super('the producer was replaced after another failed send');
+  }
+}
+
 /** A send got no answer within `kafka.sendTimeout`; `toSendError` reports it as broker unavailable. */
 export class SendTimeoutError extends Error {
   override readonly name = 'KafkaServiceSendTimeout';
@@ -52,7 +71,11 @@ export class ProducerSession {
   }
 
   /** Runs one send with the current producer, within `sendTimeoutMs`. */
-  async run<T>(send: (producer: Producer) => Promise<T>): Promise<T> {
+  async run<T>(send: (producer: Producer) => Promise<T>, options?: RunOptions): Promise<T> {
+    const only = options?.onlyOn;
+    if (only && (only !== this.current || this.stale || this.replacing)) {
+      throw new ProducerReplacedError();
+    }
     await this.ensureFresh();
     const producer = this.current;
     if (!producer) throw new Error('The Kafka producer is not connected');
@@ -80,8 +103,8 @@ export class ProducerSession {
         sending.catch(() => undefined);
         release();
         if (!this.options.transactional) this.markStale(producer);
-      } else if (this.options.idempotent && !this.options.transactional) {
-        this.markStale(producer);
+      } else if (!options?.keepProducerOn?.(error)) {
+        this.discard(producer);
       }
       throw error;
     } finally {
@@ -95,6 +118,14 @@ export class ProducerSession {
     const producer = this.current;
     this.current = undefined;
     await Promise.allSettled([producer?.disconnect(), ...this.retiring]);
+  }
+
+  /**
+   * Replaces an idempotent producer before the next send: its sequence numbers may no longer
+   * match what the broker wrote.
+   */
+  discard(producer: Producer): void {
+    if (this.options.idempotent && !this.options.transactional) this.markStale(producer);
   }
 
   private markStale(producer: Producer): void {

@@ -68,6 +68,36 @@ export async function recordsInTopic(topic: string): Promise<number> {
   return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
 }
 
+/**
+ * One producer app for the tests of a `describe`: started before them and closed after them,
+ * and no unhandled rejection may happen meanwhile.
+ */
+export function useProducerApp(): {
+  readonly app: IMidwayApplication;
+  readonly kafkaService: KafkaService;
+} {
+  let app: IMidwayApplication | undefined;
+  let kafkaService: KafkaService | undefined;
+  const rejections = trackUnhandledRejections();
+  beforeAll(async () => {
+    app = await startProducerApp();
+    kafkaService = await kafkaServiceOf(app);
+  });
+  afterAll(async () => {
+    if (app) await close(app);
+    rejections.dispose();
+    expect(rejections.errors).toEqual([]);
+  });
+  return {
+    get app() {
+      return app as IMidwayApplication;
+    },
+    get kafkaService() {
+      return kafkaService as KafkaService;
+    },
+  };
+}
+
 /** Collects unhandled rejections while a test file runs; none may happen. */
 export function trackUnhandledRejections(): { errors: unknown[]; dispose(): void } {
   const errors: unknown[] = [];

@@ -1,15 +1,7 @@
-import type { IMidwayApplication } from '@midwayjs/core';
 import type { RecordMetadata } from 'kafkajs';
-import { KafkaService } from 'midway-kafka';
+import type { KafkaService } from 'midway-kafka';
 import { createTopic, uniqueName } from '../helpers/kafka';
-import {
-  close,
-  kafkaServiceOf,
-  readTopic,
-  recordsInTopic,
-  startProducerApp,
-  trackUnhandledRejections,
-} from './helpers';
+import { readTopic, recordsInTopic, useProducerApp } from './helpers';
 
 /** The offset of a single-message call. */
 function offsetOf(metadata: RecordMetadata[]): string {
@@ -18,24 +10,15 @@ function offsetOf(metadata: RecordMetadata[]): string {
 }
 
 describe('KafkaService on a real broker', () => {
-  let app: IMidwayApplication;
+  const producer = useProducerApp();
   let kafkaService: KafkaService;
-  const rejections = trackUnhandledRejections();
-
-  beforeAll(async () => {
-    app = await startProducerApp();
-    kafkaService = await kafkaServiceOf(app);
-  });
-
-  afterAll(async () => {
-    await close(app);
-    rejections.dispose();
-    expect(rejections.errors).toEqual([]);
+  beforeAll(() => {
+    kafkaService = producer.kafkaService;
   });
 
   it('sends the seed way, through an injected service, and the message is consumed', async () => {
     const topic = await createTopic('producer-seed');
-    const sender = await app.getApplicationContext().getAsync<{
+    const sender = await producer.app.getApplicationContext().getAsync<{
       sendTest(topic: string, value: unknown): Promise<RecordMetadata[]>;
     }>('senderService');
     const messageValue = { id: 1, name: 'seed' };

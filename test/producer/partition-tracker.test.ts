@@ -111,4 +111,37 @@ describe('partition tracker', () => {
     pass(partition, sent, 2);
     expect(request.partitionAt(0)).toBe(1);
   });
+
+  it('puts every message of a request where it is told, whatever the partitioner says', () => {
+    const tracker = new PartitionTracker();
+    const partition = tracker.wrap(roundRobin())();
+    const sent = messages(3);
+    tracker.track(sent, 2);
+    expect(pass(partition, sent)).toEqual([2, 2, 2]);
+  });
+
+  it('tells whether every partition used had one leader in every pass', () => {
+    const tracker = new PartitionTracker();
+    const partition = tracker.wrap(roundRobin())();
+    const withLeaders = (leaders: number[]) =>
+      leaders.map((leader, partitionId) => ({ partitionId, leader })) as unknown as ReturnType<
+        typeof metadata
+      >;
+    const passWith = (sent: Message[], leaders: number[]) =>
+      sent.map(message =>
+        partition({ topic: 't', partitionMetadata: withLeaders(leaders), message }),
+      );
+
+    const one = messages(2);
+    const oneLeader = tracker.track(one);
+    passWith(one, [1, 1, 2]); // partitions 0 and 1, both led by broker 1
+    expect(oneLeader.usedOneLeader()).toBe(true);
+    passWith(one, [1, 3, 2]); // a retry after partition 1 moved
+    expect(oneLeader.usedOneLeader()).toBe(false);
+
+    const spread = messages(3);
+    const twoLeaders = tracker.track(spread);
+    passWith(spread, [1, 1, 2]);
+    expect(twoLeaders.usedOneLeader()).toBe(false);
+  });
 });
