@@ -3,10 +3,12 @@
  * against raw kafkajs `eachMessage` and `eachBatch` consumers reading the same topic, in the same
  * run, alternating, median of 3. Starts its own broker unless KAFKA_BROKERS is set.
  */
+import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { benchBroker } from './lib/broker';
+import { compileForNode } from './lib/compile';
 import { median, settleBeforeRun } from './lib/stats';
 import { DEFAULT_CONSUMER_CONFIG } from '../src/config/defaults';
 
@@ -16,6 +18,13 @@ const REPETITIONS = 3;
 // BENCH_PARTITIONS / BENCH_VARIANTS narrow a run while profiling; the ratios need all three variants.
 const PARTITION_COUNTS = (process.env.BENCH_PARTITIONS ?? '1,4').split(',').map(Number);
 const run = randomBytes(3).toString('hex');
+/** Backlogs a listener drains in a process of its own, for its peak RSS ('' skips them). */
+const RSS_BACKLOGS = (process.env.BENCH_RSS_BACKLOGS ?? '200000,1000000')
+  .split(',')
+  .filter(Boolean)
+  .map(Number);
+const RSS_SOURCES = ['consume-rss-worker.ts', 'fixtures/consume-app'];
+const RSS_BUILD = join(__dirname, '.compiled');
 const topicFor = (partitions: number) => `bench-consume-${run}-${partitions}p`;
 
 // The fixture reads its topic when first loaded, so pick it before anything loads it.
@@ -39,6 +48,7 @@ async function main(): Promise<void> {
     logLevel: logLevel.NOTHING,
   });
   const rows: { partitions: number; variant: Variant; rates: number[] }[] = [];
+  const memory: { messages: number; maxRssBytes: number; rate: number }[] = [];
   try {
     for (const partitions of PARTITION_COUNTS) {
       const topic = topicFor(partitions);
@@ -59,13 +69,74 @@ async function main(): Promise<void> {
       for (const variant of VARIANTS)
         rows.push({ partitions, variant, rates: rates.get(variant)! });
     }
+    // Plain node, as in production: the worker and its app compiled once.
+    if (RSS_BACKLOGS.length > 0) compileForNode(__dirname, RSS_SOURCES, RSS_BUILD);
+    for (const messages of RSS_BACKLOGS) {
+      const topic = `bench-rss-${run}-${messages}`;
+      await fillTopic(kafka, topic, 4, messages);
+      memory.push({ messages, ...(await measureRss(broker.brokers, topic, messages)) });
+    }
   } finally {
     await broker.stop();
   }
+  if (memory.length > 0) reportMemory(memory);
   if (VARIANTS.length === ALL_VARIANTS.length) report(rows);
 }
 
-async function fillTopic(kafka: Kafka, topic: string, partitions: number): Promise<void> {
+/** Drains `topic` with a listener in a fresh process and returns its peak RSS. */
+function measureRss(
+  brokers: string[],
+  topic: string,
+  messages: number,
+): Promise<{ maxRssBytes: number; rate: number }> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const child = fork(join(RSS_BUILD, 'consume-rss-worker.js'), [], {
+      execArgv: [],
+      env: {
+        ...process.env,
+        // Plain JavaScript: Midway must not look for .ts files (a parent under ts-node says it may).
+        MIDWAY_TS_MODE: 'false',
+        BENCH_RSS_BROKERS: brokers.join(','),
+        BENCH_RSS_TOPIC: topic,
+        BENCH_RSS_MESSAGES: String(messages),
+      },
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    });
+    child.stdout?.on('data', chunk => (output += chunk));
+    child.stderr?.on('data', chunk => (output += chunk));
+    child.once('exit', code => {
+      try {
+        if (code !== 0) throw new Error(`exit code ${code}`);
+        resolve(
+          JSON.parse(output.trim().split('\n').pop() ?? '') as {
+            maxRssBytes: number;
+            rate: number;
+          },
+        );
+      } catch (error) {
+        reject(new Error(`the memory run failed (${String(error)}):\n${output.slice(-3000)}`));
+      }
+    });
+  });
+}
+
+function reportMemory(memory: { messages: number; maxRssBytes: number; rate: number }[]): void {
+  console.log('\nbacklog drained by one listener process | peak RSS | msg/s');
+  console.log('-----------------------------------------|----------|------');
+  for (const { messages, maxRssBytes, rate } of memory) {
+    console.log(
+      `${messages.toLocaleString('en-US').padStart(40)} | ${`${Math.round(maxRssBytes / 2 ** 20)} MB`.padStart(8)} | ${Math.round(rate).toLocaleString('en-US')}`,
+    );
+  }
+}
+
+async function fillTopic(
+  kafka: Kafka,
+  topic: string,
+  partitions: number,
+  count = MESSAGES,
+): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   await admin.createTopics({
@@ -77,8 +148,8 @@ async function fillTopic(kafka: Kafka, topic: string, partitions: number): Promi
   await producer.connect();
   const value = randomBytes(MESSAGE_BYTES / 2).toString('hex');
   const batch = 2000;
-  for (let sent = 0; sent < MESSAGES; sent += batch) {
-    const messages = Array.from({ length: Math.min(batch, MESSAGES - sent) }, (_, i) => ({
+  for (let sent = 0; sent < count; sent += batch) {
+    const messages = Array.from({ length: Math.min(batch, count - sent) }, (_, i) => ({
       value,
       partition: (sent + i) % partitions,
     }));
@@ -86,7 +157,7 @@ async function fillTopic(kafka: Kafka, topic: string, partitions: number): Promi
   }
   await producer.disconnect();
   console.log(
-    `filled ${topic} with ${MESSAGES.toLocaleString('en-US')} messages of ${MESSAGE_BYTES} bytes`,
+    `filled ${topic} with ${count.toLocaleString('en-US')} messages of ${MESSAGE_BYTES} bytes`,
   );
 }
 
