@@ -13,3 +13,15 @@ export type { ConsumerState, ConsumerStatusEvent } from './consumer/consumer-sta
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './consumer/retry/retry-policy';
 export type { Deserializer, DeserializerOption } from './consumer/deserialize';
 export { DLT_HEADERS } from './consumer/dead-letter';
+export {
+  KafkaReplyError,
+  KafkaRequestAbortedError,
+  KafkaRequestTimeoutError,
+} from './request-reply/errors';
+export { REPLY_HEADERS, type ReplyErrorPayload } from './request-reply/wire';
+export type {
+  ReplyDeserializer,
+  RequestOptions,
+  RequestReplyConfig,
+} from './request-reply/options';
+export type { RequestReplyStats } from './request-reply/pending-requests';

@@ -9,7 +9,9 @@ export type KafkaComponentErrorCode =
   | 'DESERIALIZATION_FAILED'
   | 'BROKER_UNAVAILABLE'
   | 'SEND_FAILED'
-  | 'UNKNOWN_TOPIC';
+  | 'UNKNOWN_TOPIC'
+  | 'REQUEST_TIMEOUT'
+  | 'REQUEST_ABORTED';
 
 /** Root of the component's errors: a stable `code`, a message that says how to fix it, and a `cause`. */
 export class KafkaComponentError extends Error {
