@@ -9,6 +9,8 @@ import { DEFAULT_CONSUMER_CONFIG } from '../config/defaults';
 export interface PlannedListener extends DeclaredListener {
   readonly groupId: string;
   readonly retry: RetryPolicy;
+  /** Retries of a request (a message with reply headers): one attempt unless the listener asks. */
+  readonly requestRetry: RetryPolicy;
   readonly onFailure: FailurePolicy;
   readonly deadLetterTopic: string;
 }
@@ -71,6 +73,14 @@ function resolveListener(declared: DeclaredListener, config: MidwayKafkaConfig):
   }
   const retry = { ...DEFAULT_RETRY_POLICY, ...config.retry, ...options.retry };
   validateRetry(retry, options.retry ? `the retry option of ${where}` : 'kafka.retry');
+  // Backoffs as for events; attempts only as the listener asks, so a reply never waits on retries.
+  const requestRetry = {
+    ...DEFAULT_RETRY_POLICY,
+    ...config.retry,
+    attempts: 1,
+    ...options.requestRetry,
+  };
+  validateRetry(requestRetry, `the requestRetry option of ${where}`);
   const onFailure = options.onFailure ?? config.onFailure ?? 'dead-letter';
   if (onFailure !== 'dead-letter' && onFailure !== 'stop' && typeof onFailure !== 'function') {
     throw new KafkaConfigError(
@@ -81,7 +91,7 @@ function resolveListener(declared: DeclaredListener, config: MidwayKafkaConfig):
   }
   const deadLetterTopic =
     options.deadLetterTopic ?? config.deadLetterTopic?.(declared.topic) ?? `${declared.topic}.DLT`;
-  return { ...declared, groupId, retry, onFailure, deadLetterTopic };
+  return { ...declared, groupId, retry, requestRetry, onFailure, deadLetterTopic };
 }
 
 function validateRetry(retry: RetryPolicy, path: string): void {
