@@ -1,5 +1,6 @@
 import { KafkaReplyError, KafkaService, type Application } from 'midway-kafka';
-import { brokers, createTopicNamed, uniqueName } from '../helpers/kafka';
+import { brokers, uniqueName } from '../helpers/kafka';
+import { createTopics } from './support/topics';
 import { fixture, startApp, stopApp } from '../helpers/app';
 import { names } from './fixtures/service/src/names';
 import { NestPeer } from './support/nest-process-peer';
@@ -19,13 +20,16 @@ describe('request–reply with NestJS 12', () => {
   let peer: NestPeer;
 
   beforeAll(async () => {
-    for (const topic of [nest.sum, nest.fail, nest.crash, names.failing]) {
-      await createTopicNamed(topic, 1);
-    }
-    await createTopicNamed(names.echo, 3);
-    // The reply topics NestJS's client reads (it subscribes to `<pattern>.reply`).
-    await createTopicNamed(`${names.echo}.reply`, 2);
-    await createTopicNamed(`${names.failing}.reply`, 1);
+    await createTopics({
+      [nest.sum]: 1,
+      [nest.fail]: 1,
+      [nest.crash]: 1,
+      [names.failing]: 1,
+      [names.echo]: 3,
+      // The reply topics NestJS's client reads (it subscribes to `<pattern>.reply`).
+      [`${names.echo}.reply`]: 2,
+      [`${names.failing}.reply`]: 1,
+    });
     app = await startApp(fixture(__dirname, 'service'), {
       consumerConfig: { groupId: uniqueName('rr-midway') },
       requestReply: {},

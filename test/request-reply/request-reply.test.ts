@@ -8,16 +8,10 @@ import {
   REPLY_HEADERS,
   type Application,
 } from 'midway-kafka';
-import {
-  consumeFromStart,
-  createTopicNamed,
-  produce,
-  uniqueName,
-  waitFor,
-  withAdmin,
-} from '../helpers/kafka';
+import { consumeFromStart, produce, uniqueName, waitFor, withAdmin } from '../helpers/kafka';
 import { fixture, startApp, stopApp } from '../helpers/app';
 import { callsOf, names } from './fixtures/service/src/names';
+import { createTopics } from './support/topics';
 
 /** One app that both calls and answers, on a real broker. */
 describe('request–reply', () => {
@@ -27,20 +21,18 @@ describe('request–reply', () => {
   let kafkaService: KafkaService;
 
   beforeAll(async () => {
-    await createTopicNamed(names.echo, 3);
-    for (const topic of [
-      names.text,
-      names.failing,
-      names.retried,
-      names.guarded,
-      names.filtered,
-      names.wrapped,
-      names.slow,
-      names.silent,
-      `${names.failing}.DLT`,
-    ]) {
-      await createTopicNamed(topic, 1);
-    }
+    await createTopics({
+      [names.echo]: 3,
+      [names.text]: 1,
+      [names.failing]: 1,
+      [`${names.failing}.DLT`]: 1,
+      [names.retried]: 1,
+      [names.guarded]: 1,
+      [names.filtered]: 1,
+      [names.wrapped]: 1,
+      [names.slow]: 1,
+      [names.silent]: 1,
+    });
     app = await startApp(fixture(__dirname, 'service'), {
       consumerConfig: { groupId },
       requestReply: {},
@@ -188,7 +180,7 @@ describe('request–reply', () => {
 
   it('answers exactly to the reply topic and partition a NestJS-style request names', async () => {
     const nestReplies = uniqueName('nest-style.reply');
-    await createTopicNamed(nestReplies, 3);
+    await createTopics({ [nestReplies]: 3 });
     await produce(names.echo, [
       {
         value: '{"from":"nest"}',
@@ -212,7 +204,7 @@ describe('request–reply', () => {
 
   it('answers a Spring-style request: binary correlation id copied as is, 4-byte partition', async () => {
     const springReplies = uniqueName('spring-style-replies');
-    await createTopicNamed(springReplies, 3);
+    await createTopics({ [springReplies]: 3 });
     const correlation = randomBytes(16);
     const partition = Buffer.alloc(4);
     partition.writeInt32BE(1);
@@ -243,7 +235,7 @@ describe('request–reply', () => {
 
 describe('request–reply configuration and lifecycle', () => {
   it('request() without kafka.requestReply says what to set', async () => {
-    const app = await startApp(fixture(__dirname, 'service'), {
+    const app = await startApp(fixture(__dirname, 'caller-only'), {
       consumerConfig: { groupId: uniqueName('rr-off') },
     });
     try {
@@ -261,7 +253,7 @@ describe('request–reply configuration and lifecycle', () => {
   it('fails start when the reply topic is missing and may not be created', async () => {
     const replyTopic = uniqueName('missing.reply');
     await expect(
-      startApp(fixture(__dirname, 'service'), {
+      startApp(fixture(__dirname, 'caller-only'), {
         consumerConfig: { groupId: uniqueName('rr-missing') },
         requestReply: { replyTopic, createReplyTopic: false },
       }),
@@ -270,15 +262,16 @@ describe('request–reply configuration and lifecycle', () => {
   });
 
   it('on stop, rejects requests still waiting with STOPPED, then leaves and deletes its reply group', async () => {
+    const groupId = uniqueName('rr-stop');
     const app = await startApp(fixture(__dirname, 'service'), {
-      consumerConfig: { groupId: uniqueName('rr-stop') },
+      consumerConfig: { groupId },
       requestReply: {},
       shutdownTimeout: 500,
     });
     const kafkaService = await app.getApplicationContext().getAsync(KafkaService);
     const groups = async () =>
       (await withAdmin(admin => admin.listGroups())).groups.map(g => g.groupId);
-    const replyGroup = (await groups()).find(g => g.includes('.reply-'));
+    const replyGroup = (await groups()).find(g => g.startsWith(`${groupId}.reply-`));
     expect(replyGroup).toBeDefined();
     const waiting = kafkaService.request(names.silent, 'never answered', { timeout: 60_000 });
     waiting.catch(() => undefined);
