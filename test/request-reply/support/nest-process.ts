@@ -19,6 +19,7 @@ import {
   type MicroserviceOptions,
 } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
+import { runChildApp } from '../../helpers/child-main';
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -51,7 +52,7 @@ class CalculatorModule {}
 
 type Command = { type: 'send'; id: number; pattern: string; data: unknown };
 
-async function main(): Promise<void> {
+async function main(): Promise<() => Promise<unknown>> {
   const server = await NestFactory.createMicroservice<MicroserviceOptions>(CalculatorModule, {
     logger: ['error', 'warn'],
     transport: Transport.KAFKA,
@@ -91,16 +92,7 @@ async function main(): Promise<void> {
         }),
     );
   });
-  process.once('SIGTERM', () => {
-    Promise.allSettled([client.close(), server.close()]).then(() => process.exit(0));
-  });
-  process.send?.({ type: 'ready' });
+  return () => Promise.allSettled([client.close(), server.close()]);
 }
 
-// The test that started this process is gone: do not linger.
-process.on('disconnect', () => process.exit(3));
-
-main().catch(error => {
-  console.error(error);
-  process.exit(2);
-});
+runChildApp(main);

@@ -11,6 +11,7 @@
 import { join } from 'node:path';
 import { close, createApp } from '@midwayjs/mock';
 import { KafkaService, type MidwayKafkaFramework } from '../../../src';
+import { runChildApp } from '../../helpers/child-main';
 import { Traffic } from './traffic';
 
 type Command =
@@ -24,7 +25,7 @@ const env = (name: string): string => {
   return value;
 };
 
-async function main(): Promise<void> {
+async function main(): Promise<() => Promise<void>> {
   const app = await createApp(join(__dirname, '../fixtures', env('PEER_APP')), {
     globalConfig: {
       kafka: {
@@ -65,22 +66,7 @@ async function main(): Promise<void> {
       traffic?.stop().then(summary => report('traffic-done', summary));
     }
   });
-  process.once('SIGTERM', () => {
-    close(app).then(
-      () => process.exit(0),
-      error => {
-        console.error('closing the app failed:', error);
-        process.exit(1);
-      },
-    );
-  });
-  process.send?.({ type: 'ready' });
+  return () => close(app);
 }
 
-// The test that started this process is gone: do not linger.
-process.on('disconnect', () => process.exit(3));
-
-main().catch(error => {
-  console.error(error);
-  process.exit(2);
-});
+runChildApp(main);
