@@ -24,8 +24,8 @@ export interface RequestClientDeps {
 
 type ClientState = 'running' | 'stopping' | 'stopped';
 
-/** Deleting the reply group at stop is housekeeping: never wait long for it. */
-const GROUP_CLEANUP_TIMEOUT_MS = 5000;
+/** Leaving the reply group and deleting it are housekeeping at stop: never wait long for them. */
+const STOP_STEP_TIMEOUT_MS = 5000;
 
 /**
  * The caller side of request–reply for one application instance: sends requests with a
@@ -142,12 +142,19 @@ export class RequestClient {
           ),
       );
     }
-    await this.replies
+    const stopped = this.replies
       .stop()
       .catch(error =>
         logger.warn(`[midway-kafka] stopping the reply consumer failed: ${String(error)}`),
       );
-    await settlesWithin(this.deleteGroup(), GROUP_CLEANUP_TIMEOUT_MS);
+    // kafkajs can wait long on a broker that is gone: leaving the group must not hold the stop.
+    if (await settlesWithin(stopped, STOP_STEP_TIMEOUT_MS)) {
+      await settlesWithin(this.deleteGroup(), STOP_STEP_TIMEOUT_MS);
+    } else {
+      logger.warn(
+        `[midway-kafka] the reply consumer did not stop within ${STOP_STEP_TIMEOUT_MS} ms; not waiting for it`,
+      );
+    }
     this.state = 'stopped';
   }
 
