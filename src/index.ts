@@ -17,3 +17,15 @@ export {
   readDeadLetterHeaders,
   type DeadLetterInfo,
 } from './consumer/dead-letter-headers';
+export {
+  KafkaReplyError,
+  KafkaRequestAbortedError,
+  KafkaRequestTimeoutError,
+} from './request-reply/errors';
+export { REPLY_HEADERS, type ReplyErrorPayload } from './request-reply/wire';
+export type {
+  ReplyDeserializer,
+  RequestOptions,
+  RequestReplyConfig,
+} from './request-reply/options';
+export type { RequestReplyStats } from './request-reply/pending-requests';

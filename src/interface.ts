@@ -8,6 +8,7 @@ import type {
 import type { ProducerBatchingOptions } from './producer/options';
 import type { RetryPolicy } from './consumer/retry/retry-policy';
 import type { DeserializerOption } from './consumer/deserialize';
+import type { RequestReplyConfig } from './request-reply/options';
 
 /** How a listener's offsets are committed; mirrors kafkajs's `ConsumerRunConfig` names. */
 export interface KafkaListenerRunConfig {
@@ -38,6 +39,11 @@ export interface KafkaListenerOptions {
   groupId?: string;
   /** Retries of a failing message, over `kafka.retry`. */
   retry?: Partial<RetryPolicy>;
+  /**
+   * Retries of a failing request (a message with reply headers): by default none, so its caller
+   * gets the error reply at once; e.g. `{ attempts: 3 }` retries it (backoffs from `kafka.retry`).
+   */
+  requestRetry?: Partial<RetryPolicy>;
   /** What happens once retries are exhausted, over `kafka.onFailure` (default `'dead-letter'`). */
   onFailure?: FailurePolicy;
   /** Where `'dead-letter'` publishes; default `<topic>.DLT`. */
@@ -112,6 +118,8 @@ export interface MidwayKafkaConfig extends IConfigurationOptions {
    * replaced, so a dead connection can never hang a send.
    */
   sendTimeout?: number;
+  /** Turns on `KafkaService.request()`: its reply topic is checked and read from start. */
+  requestReply?: RequestReplyConfig;
   /** Retries of a failing message, for every listener (each may override). */
   retry?: Partial<RetryPolicy>;
   /** What happens once retries are exhausted, for every listener (each may override). */

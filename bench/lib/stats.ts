@@ -52,3 +52,10 @@ function collectGarbage(): void {
   }
   gc();
 }
+
+/** The `p`-th percentile (0 < p <= 100) of a non-empty list, by the nearest-rank method. */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) throw new Error('percentile of an empty list');
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)];
+}

@@ -11,6 +11,8 @@ import { commitThroughConsumer, OffsetCommitter, type CommitFn } from './offset-
 import { PartitionPauses } from './partition-pauses';
 import { StartOffsetPinner, type TopicPartitions } from './pin-start-offsets';
 import { subscribeWhenReady } from './subscribe';
+import { nextGroupJoin } from '../client/next-group-join';
+import { settlesWithin } from '../client/settles-within';
 
 export interface GroupConsumerDeps {
   readonly kafka: Kafka;
@@ -195,33 +197,8 @@ export class GroupConsumer {
 
   /** Resolves after the next join of `consumer` once start offsets are pinned; rejects on a crash or timeout. */
   private nextJoin(consumer: Consumer): Promise<void> {
-    const { startTimeout } = this.deps;
-    return new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(
-          new Error(`the group was not joined within ${startTimeout} ms (kafka.startTimeout)`),
-        );
-      }, startTimeout);
-      // A start that failed otherwise must not be kept alive by this timer.
-      timer.unref();
-      // Registered after watch()'s listener, so `this.pinned` already belongs to this join.
-      const offJoin = consumer.on(consumer.events.GROUP_JOIN, () => {
-        cleanup();
-        this.pinned.then(resolve, reject);
-      });
-      // A crash kafkajs restarts itself (say, a coordinator still loading) is waited out until the timeout.
-      const offCrash = consumer.on(consumer.events.CRASH, ({ payload }) => {
-        if (payload.restart) return;
-        cleanup();
-        reject(payload.error);
-      });
-      const cleanup = () => {
-        clearTimeout(timer);
-        offJoin();
-        offCrash();
-      };
-    });
+    // Registered after watch()'s listener, so `this.pinned` already belongs to this join.
+    return nextGroupJoin(consumer, this.deps.startTimeout).then(() => this.pinned);
   }
 
   private watch(consumer: Consumer): void {
@@ -381,15 +358,15 @@ export class GroupConsumer {
     if (this.restartTimer) clearTimeout(this.restartTimer);
     this.restartTimer = undefined;
     // A restart in progress sees `stopping` at its next step and gives up.
-    if (this.launching) await withTimeout(this.launching, left());
+    if (this.launching) await settlesWithin(this.launching, left());
     const consumer = this.current;
     if (!consumer) {
       this.setState('stopped');
       return;
     }
     this.setState('stopping');
-    await withTimeout(this.committer.commitPending(), left());
-    const finished = await withTimeout(consumer.stop(), left());
+    await settlesWithin(this.committer.commitPending(), left());
+    const finished = await settlesWithin(consumer.stop(), left());
     if (!finished) {
       // kafkajs waits for every batch before it leaves the group; a handler that never returns
       // would hold the app forever. Stop waiting: kafkajs leaves, the handler runs on alone.
@@ -399,9 +376,9 @@ export class GroupConsumer {
           '(kafka.shutdownTimeout); their messages stay uncommitted and will be delivered again. Still running: ' +
           (stuck.map(batch => describeInFlight(batch)).join('; ') || 'none (kafkajs was fetching)'),
       );
-      await withTimeout(consumer.stop(), SHUTDOWN_MARGIN_MS);
+      await settlesWithin(consumer.stop(), SHUTDOWN_MARGIN_MS);
     }
-    await withTimeout(this.committer.settled(), SHUTDOWN_MARGIN_MS);
+    await settlesWithin(this.committer.settled(), SHUTDOWN_MARGIN_MS);
     await this.discard(SHUTDOWN_MARGIN_MS);
     this.setState('stopped');
   }
@@ -418,7 +395,7 @@ export class GroupConsumer {
     };
     try {
       if (timeoutMs === undefined) await disconnect();
-      else if (!(await withTimeout(disconnect(), timeoutMs))) {
+      else if (!(await settlesWithin(disconnect(), timeoutMs))) {
         this.deps.logger.warn(
           `[midway-kafka] group '${this.groupId}': disconnecting took longer than ${timeoutMs} ms; not waiting for it`,
         );
@@ -458,25 +435,6 @@ export class GroupConsumer {
         'is reachable from this host; kafka.kafkaConfig.retry and connectionTimeout bound how long start waits.',
       { cause: error },
     );
-  }
-}
-
-/** True if `work` settled within `ms` (its failure counts as settled); never rejects. */
-async function withTimeout(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<false>(resolve => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([
-      work.then(
-        () => true,
-        () => true,
-      ),
-      timedOut,
-    ]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

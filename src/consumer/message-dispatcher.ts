@@ -10,9 +10,11 @@ import {
 import { isNonRetriableError, isRetriableError } from '../errors';
 import { isRebalanceError } from './membership';
 import type { PlannedListener } from '../listener/plan-groups';
+import type { ReplyPublisher, RequestOrigin } from '../request-reply/reply-publisher';
+import { replyAddressOf, type ReplyAddress } from '../request-reply/wire';
 import { decode, type Deserializer } from './deserialize';
 import type { DeadLetterPublisher } from './dead-letter';
-import { retryDelay } from './retry/retry-policy';
+import { retryDelay, type RetryPolicy } from './retry/retry-policy';
 import { FailingMessages } from './retry/failing-messages';
 import { BatchDispatcher } from './delivery/batch-dispatcher';
 
@@ -51,6 +53,8 @@ export interface DispatcherDeps {
   readonly logger: ILogger;
   /** Told when the `'stop'` policy paused a partition. */
   onPartitionStopped(failure: MessageFailure): void;
+  /** Answers requests (messages with reply headers); without it every message is an event. */
+  readonly replies?: ReplyPublisher;
 }
 
 /** Longest single sleep of an in-place wait, so heartbeats and aborts are noticed in time. */
@@ -134,10 +138,36 @@ export class MessageDispatcher {
     } catch (error) {
       return this.afterFailure(listener, scope, message, payload, 1, error, []);
     }
-    if (!(result instanceof Promise)) return 'done';
-    return result.then(DONE, error =>
-      this.afterFailure(listener, scope, message, payload, 1, error, []),
+    const request = this.requestOf(message);
+    if (!(result instanceof Promise)) {
+      return request ? this.answer(listener, scope, message, request, result) : 'done';
+    }
+    return result.then(
+      request ? value => this.answer(listener, scope, message, request, value) : DONE,
+      error => this.afterFailure(listener, scope, message, payload, 1, error, []),
     );
+  }
+
+  /** Where to answer `message`, when it is a request and requests are answered. */
+  private requestOf(message: KafkaMessage): ReplyAddress | undefined {
+    return this.deps.replies ? replyAddressOf(message) : undefined;
+  }
+
+  /** Requests are retried only as far as their listener's `requestRetry` allows (once by default). */
+  private retryPolicyOf(listener: ListenerRuntime, message: KafkaMessage): RetryPolicy {
+    return this.requestOf(message) ? listener.plan.requestRetry : listener.plan.retry;
+  }
+
+  /** A request was handled: its reply goes out, and the partition moves on without waiting for it. */
+  private answer(
+    listener: ListenerRuntime,
+    scope: DeliveryScope,
+    message: KafkaMessage,
+    request: ReplyAddress,
+    value: unknown,
+  ): DeliveryOutcome {
+    this.deps.replies?.reply(request, value, origin(listener, scope, message));
+    return 'done';
   }
 
   /** After a rebalance: retry state of partitions the group lost is dropped. */
@@ -187,11 +217,12 @@ export class MessageDispatcher {
     first: number,
     handled: readonly string[],
   ): Promise<DeliveryOutcome> {
+    const request = this.requestOf(message);
     for (let attempt = first; ; attempt++) {
       const ctx = createKafkaContext(this.deps.contextHost, scope, message, payload, attempt);
       try {
-        await listener.invoke(ctx);
-        return 'done';
+        const value = await listener.invoke(ctx);
+        return request ? this.answer(listener, scope, message, request, value) : 'done';
       } catch (error) {
         const next = await this.nextAfterFailure(listener, scope, message, attempt, error, handled);
         if (next !== 'again') return next;
@@ -226,7 +257,9 @@ export class MessageDispatcher {
     error: unknown,
     handled: readonly string[],
   ): Promise<DeliveryOutcome | 'again'> {
-    const { retry, id } = listener.plan;
+    const { id } = listener.plan;
+    const isRequest = this.requestOf(message) !== undefined;
+    const retry = isRequest ? listener.plan.requestRetry : listener.plan.retry;
     if (scope.isAborted() || isRebalanceError(error)) {
       // The partition is being given up: the failure may be just that (ctx.heartbeat() threw
       // the coordinator's rebalance answer), and whoever owns the partition next delivers the
@@ -237,8 +270,9 @@ export class MessageDispatcher {
       );
       return 'aborted';
     }
-    const giveUp =
-      !isRetriableError(error) && (isNonRetriableError(error) || attempt >= retry.attempts);
+    // A caller waits for a request's answer: KafkaRetriableError does not make it wait longer.
+    const retriable = !isRequest && isRetriableError(error);
+    const giveUp = !retriable && (isNonRetriableError(error) || attempt >= retry.attempts);
     if (giveUp) {
       this.logFailure(listener, scope, message, error, attempt, 'giving up');
       return this.settleAfter(
@@ -289,6 +323,13 @@ export class MessageDispatcher {
     error: unknown,
     attempts: number,
   ): Promise<DeliveryOutcome> {
+    // A failed request is answered with its error, which is its failure policy: only when the
+    // error reply cannot be published does the listener's policy (dead-letter …) take it.
+    const request = this.requestOf(message);
+    const replies = this.deps.replies;
+    if (request && replies) {
+      if (await replies.replyError(request, error, origin(listener, scope, message))) return 'done';
+    }
     const failure: MessageFailure = {
       listener: listener.plan.id,
       groupId: scope.groupId,
@@ -372,7 +413,7 @@ export class MessageDispatcher {
     attempt: number,
     next: string,
   ): void {
-    const attempts = listener.plan.retry.attempts;
+    const attempts = this.retryPolicyOf(listener, message).attempts;
     const of = attempts === Infinity ? '' : `/${attempts}`;
     this.deps.logger.error(
       `[midway-kafka] ${listener.plan.id} failed on ${where(scope, message)} (attempt ${attempt}${of}), ${next}:`,
@@ -382,6 +423,19 @@ export class MessageDispatcher {
 }
 
 const DONE = (): DeliveryOutcome => 'done';
+
+function origin(
+  listener: ListenerRuntime,
+  scope: DeliveryScope,
+  message: KafkaMessage,
+): RequestOrigin {
+  return {
+    listener: listener.plan.id,
+    topic: scope.topic,
+    partition: scope.partition,
+    offset: message.offset,
+  };
+}
 
 function where(scope: DeliveryScope, message: KafkaMessage): string {
   return `${scope.topic}[${scope.partition}]@${message.offset}`;

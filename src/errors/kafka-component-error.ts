@@ -11,7 +11,9 @@ export type KafkaComponentErrorCode =
   | 'SEND_FAILED'
   | 'UNKNOWN_TOPIC'
   | 'RECORD_TOO_LARGE'
-  | 'RECORD_INVALID';
+  | 'RECORD_INVALID'
+  | 'REQUEST_TIMEOUT'
+  | 'REQUEST_ABORTED';
 
 /** Root of the component's errors: a stable `code`, a message that says how to fix it, and a `cause`. */
 export class KafkaComponentError extends Error {

@@ -7,7 +7,7 @@ import {
   MidwayFrameworkType,
   type ILogger,
 } from '@midwayjs/core';
-import type { Consumer, Kafka } from 'kafkajs';
+import type { Consumer, Kafka, ProducerRecord } from 'kafkajs';
 import { createKafkaClient } from '../client/create-kafka';
 import { DEFAULT_KAFKA_CONFIG, KAFKA_LOGGER_NAME } from '../config/defaults';
 import {
@@ -23,6 +23,8 @@ import { MessageDispatcher, type ListenerRuntime } from '../consumer/message-dis
 import { KafkaComponentError } from '../errors';
 import type { Application, Context, MessageFailure, MidwayKafkaConfig } from '../interface';
 import { discoverListeners } from '../listener/discover-listeners';
+import { KafkaService } from '../producer/kafka.service';
+import { ReplyPublisher } from '../request-reply/reply-publisher';
 import { planGroups, type GroupPlan } from '../listener/plan-groups';
 import { createListenerRuntime, type MiddlewareHost } from './listener-runtime';
 import { contextLogFormat } from './context-log-format';
@@ -88,6 +90,13 @@ export class MidwayKafkaFramework extends BaseFramework<Application, Context, Mi
       this.filterManager,
       this.configService.getConfiguration('asyncContextManager.enable') === true,
     );
+    // Listeners answer requests through the application's producer, looked up at the first
+    // reply: an application that only consumes never depends on it.
+    let kafkaService: Promise<KafkaService> | undefined;
+    const sendReply = (record: ProducerRecord) =>
+      (kafkaService ??= this.applicationContext.getAsync(KafkaService)).then(service =>
+        service.send(record),
+      );
     const dispatcher = new MessageDispatcher({
       contextHost: {
         app: this.app,
@@ -97,6 +106,7 @@ export class MidwayKafkaFramework extends BaseFramework<Application, Context, Mi
       deadLetter: this.deadLetter,
       logger: this.kafkaLogger,
       onPartitionStopped: failure => this.stoppedPartitionSubscribers.emit(failure),
+      replies: new ReplyPublisher(sendReply, this.kafkaLogger),
     });
     for (const plan of plans) {
       this.groups.push(

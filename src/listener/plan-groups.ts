@@ -29,6 +29,8 @@ export const DEFAULT_MAX_BATCH_SIZE = 500;
 export interface PlannedListener extends DeclaredListener {
   readonly groupId: string;
   readonly retry: RetryPolicy;
+  /** Retries of a request (a message with reply headers): one attempt unless the listener asks. */
+  readonly requestRetry: RetryPolicy;
   readonly onFailure: FailurePolicy;
   readonly deadLetterTopic: string;
   readonly delivery: DeliveryMode;
@@ -97,6 +99,14 @@ function resolveListener(declared: DeclaredListener, config: MidwayKafkaConfig):
   checkNumbers(`${where}: retry`, options.retry, RETRY_POLICY_RULES);
   checkNumbers(`${where}: runConfig`, options.runConfig, RUN_CONFIG_RULES);
   const retry = { ...DEFAULT_RETRY_POLICY, ...config.retry, ...options.retry };
+  // Backoffs as for events; attempts only as the listener asks, so a reply never waits on retries.
+  checkNumbers(`${where}: requestRetry`, options.requestRetry, RETRY_POLICY_RULES);
+  const requestRetry = {
+    ...DEFAULT_RETRY_POLICY,
+    ...config.retry,
+    attempts: 1,
+    ...options.requestRetry,
+  };
   const onFailure = options.onFailure ?? config.onFailure ?? 'dead-letter';
   if (onFailure !== 'dead-letter' && onFailure !== 'stop' && typeof onFailure !== 'function') {
     throw new KafkaConfigError(
@@ -115,7 +125,7 @@ function resolveListener(declared: DeclaredListener, config: MidwayKafkaConfig):
     );
   }
   const delivery = resolveDelivery(options, where);
-  return { ...declared, groupId, retry, onFailure, deadLetterTopic, delivery };
+  return { ...declared, groupId, retry, requestRetry, onFailure, deadLetterTopic, delivery };
 }
 
 function resolveDelivery(options: KafkaListenerOptions, where: string): DeliveryMode {

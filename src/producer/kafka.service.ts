@@ -28,6 +28,9 @@ import { splitMetadata } from './metadata';
 import { ProducerSession } from './producer-session';
 import { refuseCall } from './record-checks';
 import { AdminTopicDescriber, TopicLimitsCache } from './topic-limits';
+import { RequestClient } from '../request-reply/caller';
+import { resolveRequestReplySettings, type RequestOptions } from '../request-reply/options';
+import type { RequestReplyStats } from '../request-reply/pending-requests';
 
 type ServiceState = 'unconfigured' | 'running' | 'stopping' | 'stopped';
 
@@ -57,12 +60,15 @@ export class KafkaService {
   private readonly tracker = new PartitionTracker();
   private describer: AdminTopicDescriber | undefined;
   private limits: TopicLimitsCache | undefined;
+  /** Request–reply's caller side, when `kafka.requestReply` is set. */
+  private requests: RequestClient | undefined;
 
   @Init()
   async init(): Promise<void> {
     const settings = resolveProducerSettings(this.kafkaConfig);
     this.settings = settings;
     if (!settings.kafkaConfig) return;
+    const requestReply = resolveRequestReplySettings(this.kafkaConfig);
     const logger = this.logger ?? consoleFallback;
     const kafka = createKafkaClient(settings.kafkaConfig, logger);
     const tracker = this.tracker;
@@ -102,6 +108,21 @@ export class KafkaService {
       );
     }
     this.state = 'running';
+    if (requestReply) {
+      try {
+        this.requests = await RequestClient.start({
+          kafka,
+          settings: requestReply,
+          logger,
+          startTimeout: settings.startTimeout,
+          shutdownTimeout: settings.shutdownTimeout,
+          send: record => this.send(record),
+        });
+      } catch (error) {
+        await this.stop();
+        throw error;
+      }
+    }
     logger.info(
       `[midway-kafka] KafkaService connected to ${describeBrokers(settings)} ` +
         `(batching ${settings.batching.enabled ? 'on' : 'off'})`,
@@ -211,6 +232,33 @@ export class KafkaService {
     return this.send({ topic, messages: [buildEmitMessage(topic, value, options)] });
   }
 
+  /**
+   * Sends `value` (as `emit` does) to `topic` as a request and resolves with the reply, decoded
+   * as the `deserializer` option says; rejects with `KafkaRequestTimeoutError` after `timeout`
+   * ms, with `KafkaReplyError` when the replier answered with an error. Needs `kafka.requestReply`.
+   */
+  request<T = unknown>(topic: string, value: unknown, options?: RequestOptions): Promise<T> {
+    if (this.requests && this.state === 'running')
+      return this.requests.request<T>(topic, value, options);
+    try {
+      this.requireRunning();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return Promise.reject(
+      new KafkaConfigError(
+        'kafka.requestReply',
+        'it is not set, so no reply consumer runs and KafkaService.request() cannot get replies',
+        'Set kafka.requestReply to {} (or e.g. { replyTopic: "shop.reply", timeout: 10000 }).',
+      ),
+    );
+  }
+
+  /** Counters of this instance's requests (undefined unless `kafka.requestReply` is set). */
+  requestStats(): RequestReplyStats | undefined {
+    return this.requests?.stats();
+  }
+
   /** Starts a kafkajs transaction; needs `kafka.producerConfig.transactionalId`. */
   async transaction(): Promise<Transaction> {
     const session = this.requireRunning();
@@ -237,6 +285,8 @@ export class KafkaService {
       return;
     }
     this.state = 'stopping';
+    // Pending requests settle (or are rejected) before anything they may still need stops.
+    await this.requests?.stop();
     const batcher = this.batcher;
     if (batcher) {
       let timer: NodeJS.Timeout | undefined;
