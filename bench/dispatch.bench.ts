@@ -10,6 +10,7 @@ import { createBatchHandler } from '../src/consumer/batch-handler';
 import { MessageDispatcher } from '../src/consumer/message-dispatcher';
 import { OffsetCommitter } from '../src/consumer/offset-committer';
 import { createListenerRuntime } from '../src/framework/listener-runtime';
+import { detectContainerModel } from '../src/midway/container-model';
 import { DEFAULT_RETRY_POLICY } from '../src/consumer/retry/retry-policy';
 import type { GroupPlan, PlannedListener } from '../src/listener/plan-groups';
 import type { IMidwayKafkaContext } from '../src/interface';
@@ -80,6 +81,11 @@ async function frameworkHandler(): Promise<(p: EachBatchPayload) => Promise<void
   const runtime = await createListenerRuntime(
     {
       applicationContext: container,
+      containerModel: (() => {
+        const model = detectContainerModel();
+        if (typeof model === 'string') throw new Error(model);
+        return model;
+      })(),
       applyMiddleware: () => Promise.reject(new Error('no chain in this benchmark')),
       runGuard: async () => true,
       declaresGuards: () => false,

@@ -9,7 +9,8 @@ export type KafkaComponentErrorCode =
   | 'DESERIALIZATION_FAILED'
   | 'BROKER_UNAVAILABLE'
   | 'SEND_FAILED'
-  | 'UNKNOWN_TOPIC';
+  | 'UNKNOWN_TOPIC'
+  | 'FRAMEWORK_CONFLICT';
 
 /** Root of the component's errors: a stable `code`, a message that says how to fix it, and a `cause`. */
 export class KafkaComponentError extends Error {
