@@ -148,6 +148,18 @@ describe('request scope without a request container', () => {
     expect(detected.major).toBe(Number(process.env.MIDWAY_VERSION || 3));
   });
 
+  it.each([
+    [5, /@midwayjs\/core 5\.x is newer than this version of midway-kafka knows/],
+    [undefined, /could not be read/],
+  ])('on a Midway major it does not know (%s), says why instead of guessing', (major, why) => {
+    jest.isolateModules(() => {
+      jest.doMock('../../src/midway/core-major', () => ({ midwayCoreMajor: () => major }));
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { detectContainerModel: detect } = require('../../src/midway/container-model');
+      expect(detect()).toMatch(why);
+    });
+  });
+
   beforeAll(async () => {
     model = detectContainerModel() as ContainerModel;
     app = await createLightApp({
