@@ -46,7 +46,7 @@ export class MidwayKafkaFramework extends BaseFramework<Application, Context, Mi
   private kafkaLogger!: ILogger;
   private readonly statusSubscribers = new Subscribers<ConsumerStatusEvent>();
   private readonly stoppedPartitionSubscribers = new Subscribers<MessageFailure>();
-  /** Midway 4: the context loggers, with the Kafka format Midway no longer passes. */
+  /** Midway 4: the context loggers, with the Kafka format Midway 4 no longer passes. */
   private contextLoggers: FormattedContextLoggers | undefined;
 
   configure(): MidwayKafkaConfig {

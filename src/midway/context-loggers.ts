@@ -19,8 +19,9 @@ interface FrameworkFields {
  * Makes the context loggers of `framework` use `contextFormat`. Midway 3's BaseFramework hands
  * its `contextLoggerFormat` field (set at init) to every context logger it makes: setting the
  * field is enough. Midway 4's has no such field and leaves the format to the logger's
- * configuration, which @midwayjs/koa 4 sets for the whole `appLogger`; there the returned
- * loggers are to make the framework's context loggers instead.
+ * configuration (its `contextFormat`, one for every framework of the app, HTTP requests
+ * included): Kafka lines would not say which message they are about. There the returned loggers
+ * are to make the framework's context loggers instead.
  */
 export function useContextFormat(
   framework: object,

@@ -64,7 +64,7 @@ describe(`examples/midway4-quickstart on Midway ${MIDWAY_MAJOR}`, () => {
       offset: String(sent.body.offset),
       attempt: 1,
     });
-    // The Kafka context format, not @midwayjs/koa's HTTP one, though koa is the main framework.
+    // The Kafka context format, though koa is the main framework (Midway 4 passes none itself).
     const coordinates = `[${groupId} ${SIGNUPS_TOPIC}[${sent.body.partition}]@${sent.body.offset} +`;
     const log = () => readFileSync(join(APP_DIR, 'logs', 'midway-app.log'), 'utf8');
     await waitFor(() => log().includes(`welcomed ${email}`), 'the welcome log line');
