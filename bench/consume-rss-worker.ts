@@ -1,8 +1,11 @@
 /**
- * `bench:consume`'s memory run, in a process of its own: a @KafkaListener (empty handler) drains
- * the backlog in BENCH_RSS_TOPIC, then prints `{"maxRssBytes": …, "rate": …}` on its last line.
+ * `bench:consume`'s memory run, in a process of its own and compiled to plain JavaScript: a
+ * @KafkaListener (empty handler) started as production starts it, through @midwayjs/bootstrap,
+ * drains the backlog in BENCH_RSS_TOPIC, then prints `{"maxRssBytes": …, "rate": …}` on its
+ * last line. BENCH_RSS_CONSUMER_CONFIG (JSON) tries other fetch sizes, e.g. {"maxBytes":4194304}.
  */
 import { join } from 'node:path';
+import { Bootstrap } from '@midwayjs/bootstrap';
 
 const env = (name: string) => {
   const value = process.env[name];
@@ -13,35 +16,36 @@ const env = (name: string) => {
 async function main(): Promise<void> {
   const messages = Number(env('BENCH_RSS_MESSAGES'));
   process.env.BENCH_CONSUME_TOPIC = env('BENCH_RSS_TOPIC');
-  const { createApp, close } = await import('@midwayjs/mock');
   const { benchCounter } = await import('./fixtures/consume-app/src/counter');
   const finished = benchCounter.reset(messages);
   const appDir = join(__dirname, 'fixtures/consume-app');
-  // Under plain node Midway would look for the app in dist/: this one is compiled in place.
-  const app = await createApp(appDir, {
+  await Bootstrap.configure({
+    appDir,
     baseDir: join(appDir, 'src'),
+    logger: false,
     globalConfig: {
       kafka: {
         kafkaConfig: { clientId: 'bench-rss', brokers: env('BENCH_RSS_BROKERS').split(',') },
-        // BENCH_RSS_CONSUMER_CONFIG (JSON) tries other fetch sizes, e.g. {"maxBytes":4194304}.
         consumerConfig: {
           ...JSON.parse(process.env.BENCH_RSS_CONSUMER_CONFIG ?? '{}'),
           groupId: `bench-rss-${process.pid}-${Date.now()}`,
         },
       },
-      midwayLogger: { default: { level: 'warn', consoleLevel: 'warn' } },
+      midwayLogger: { default: { level: 'warn', consoleLevel: 'warn', dir: join(appDir, 'logs') } },
     },
-  });
+  }).run();
   await finished;
   const rate = (messages - 1) / ((benchCounter.lastAt - benchCounter.firstAt) / 1000);
   // resourceUsage reports the peak resident set size in kilobytes.
   const maxRssBytes = process.resourceUsage().maxRSS * 1024;
-  await close(app);
+  await Bootstrap.stop();
   console.log(JSON.stringify({ maxRssBytes, rate }));
-  process.exit(0);
 }
 
-main().catch(error => {
-  console.error(error);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  error => {
+    console.error(error);
+    process.exit(1);
+  },
+);

@@ -1,9 +1,12 @@
 /**
  * `npm run bench:consume`: messages per second through a @KafkaListener with an empty handler,
  * against raw kafkajs `eachMessage` and `eachBatch` consumers reading the same topic, in the same
- * run, alternating, median of 3. Starts its own broker unless KAFKA_BROKERS is set.
+ * run, alternating, median of 3. Starts its own broker unless KAFKA_BROKERS is set. The listener
+ * runs on each Midway major of BENCH_MIDWAY (default: 3, and 4 once `npm run midway4:install`
+ * has installed it), each run in a process of its own.
  */
 import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
@@ -14,8 +17,9 @@ import { DEFAULT_CONSUMER_CONFIG } from '../src/config/defaults';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200_000);
 const MESSAGE_BYTES = 256;
-const REPETITIONS = 3;
-// BENCH_PARTITIONS / BENCH_VARIANTS narrow a run while profiling; the ratios need all three variants.
+const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 3);
+// BENCH_PARTITIONS / BENCH_VARIANTS narrow a run while profiling; the ratios to raw kafkajs need
+// every variant, the Midway 4 one needs framework and framework-midway4.
 const PARTITION_COUNTS = (process.env.BENCH_PARTITIONS ?? '1,4').split(',').map(Number);
 const run = randomBytes(3).toString('hex');
 /** Backlogs a listener drains in a process of its own, for its peak RSS ('' skips them). */
@@ -27,18 +31,38 @@ const RSS_SOURCES = ['consume-rss-worker.ts', 'fixtures/consume-app'];
 const RSS_BUILD = join(__dirname, '.compiled');
 const topicFor = (partitions: number) => `bench-consume-${run}-${partitions}p`;
 
-// The fixture reads its topic when first loaded, so pick it before anything loads it.
-process.env.BENCH_CONSUME_TOPIC = topicFor(PARTITION_COUNTS[0]);
+const MIDWAY4_INSTALLED = existsSync(join(__dirname, '../compat/midway4/node_modules'));
+const MIDWAY_MAJORS = (process.env.BENCH_MIDWAY ?? (MIDWAY4_INSTALLED ? '3,4' : '3'))
+  .split(',')
+  .map(Number);
 
 /**
+ * `framework` is the listener on Midway 3, `framework-midway4` the same on Midway 4, both with
+ * Midway 3's defaults (no async context manager). `framework-midway4-asyncctx` is Midway 4 with
+ * its own default, the async context manager on: not a target, it shows what that feature costs.
  * `eachBatch+fetch` is the raw eachBatch consumer with the framework's fetch sizes: not a target,
  * it shows how much of the framework's lead comes from its defaults and what its own code costs.
  */
-type Variant = 'framework' | 'eachMessage' | 'eachBatch' | 'eachBatch+fetch';
-const ALL_VARIANTS: Variant[] = ['framework', 'eachMessage', 'eachBatch', 'eachBatch+fetch'];
+type FrameworkVariant = 'framework' | 'framework-midway4' | 'framework-midway4-asyncctx';
+type Variant = FrameworkVariant | 'eachMessage' | 'eachBatch' | 'eachBatch+fetch';
+const FRAMEWORK_RUNS: Record<FrameworkVariant, { major: 3 | 4; asyncContext: boolean }> = {
+  framework: { major: 3, asyncContext: false },
+  'framework-midway4': { major: 4, asyncContext: false },
+  'framework-midway4-asyncctx': { major: 4, asyncContext: true },
+};
+const FRAMEWORKS = (Object.keys(FRAMEWORK_RUNS) as FrameworkVariant[]).filter(variant =>
+  MIDWAY_MAJORS.includes(FRAMEWORK_RUNS[variant].major),
+);
+const ALL_VARIANTS: Variant[] = [...FRAMEWORKS, 'eachMessage', 'eachBatch', 'eachBatch+fetch'];
 const VARIANTS = (process.env.BENCH_VARIANTS?.split(',') as Variant[] | undefined) ?? ALL_VARIANTS;
 
 async function main(): Promise<void> {
+  if (MIDWAY_MAJORS.some(major => major !== 3 && major !== 4)) {
+    throw new Error(`BENCH_MIDWAY lists Midway majors 3 and 4, not '${process.env.BENCH_MIDWAY}'`);
+  }
+  if (MIDWAY_MAJORS.includes(4) && !MIDWAY4_INSTALLED) {
+    throw new Error('BENCH_MIDWAY=4 needs the Midway 4 packages: npm run midway4:install');
+  }
   const broker = await benchBroker();
   if (!process.env.KAFKA_BROKERS)
     console.log(`local Kafka ${broker.kafkaVersion} at ${broker.brokers.join(',')}`);
@@ -62,7 +86,7 @@ async function main(): Promise<void> {
           const rate = await measure(variant, kafka, broker.brokers, topic);
           rates.get(variant)!.push(rate);
           console.log(
-            `  ${partitions}p rep ${rep + 1} ${variant.padEnd(15)} ${Math.round(rate).toLocaleString('en-US')} msg/s`,
+            `  ${partitions}p rep ${rep + 1} ${variant.padEnd(26)} ${Math.round(rate).toLocaleString('en-US')} msg/s`,
           );
         }
       }
@@ -80,7 +104,7 @@ async function main(): Promise<void> {
     await broker.stop();
   }
   if (memory.length > 0) reportMemory(memory);
-  if (VARIANTS.length === ALL_VARIANTS.length) report(rows);
+  report(rows);
 }
 
 /** Drains `topic` with a listener in a fresh process and returns its peak RSS. */
@@ -169,7 +193,9 @@ async function measure(
   topic: string,
 ): Promise<number> {
   const groupId = `bench-${variant}-${randomBytes(4).toString('hex')}`;
-  if (variant === 'framework') return measureFramework(brokers, topic, groupId);
+  if (variant in FRAMEWORK_RUNS) {
+    return measureFramework(FRAMEWORK_RUNS[variant as FrameworkVariant], brokers, topic, groupId);
+  }
   // The raw consumers use kafkajs's defaults, as a hand-written consumer would, and the same fetch
   // wait as the framework so neither idles longer at the end of the topic.
   const fetchSizes = variant === 'eachBatch+fetch' ? DEFAULT_CONSUMER_CONFIG : {};
@@ -204,25 +230,37 @@ async function measure(
   return (MESSAGES - 1) / ((lastAt - firstAt) / 1000);
 }
 
-async function measureFramework(
+/** One run of bench/lib/framework-consumer.ts, in a child process on Midway `major`. */
+function measureFramework(
+  { major, asyncContext }: { major: 3 | 4; asyncContext: boolean },
   brokers: string[],
   topic: string,
   groupId: string,
 ): Promise<number> {
-  process.env.BENCH_CONSUME_TOPIC = topic;
-  const { createApp, close } = await import('@midwayjs/mock');
-  const { benchCounter } = await import('./fixtures/consume-app/src/counter');
-  const finished = benchCounter.reset(MESSAGES);
-  const app = await createApp(join(__dirname, 'fixtures/consume-app'), {
-    globalConfig: {
-      kafka: { kafkaConfig: { clientId: 'bench-framework', brokers }, consumerConfig: { groupId } },
-      midwayLogger: { default: { level: 'warn', consoleLevel: 'warn' } },
+  const root = join(__dirname, '..');
+  const child = fork(join(__dirname, 'lib/framework-consumer.ts'), [], {
+    cwd: root,
+    execArgv: ['-r', join(root, 'compat/register.js'), '-r', 'ts-node/register/transpile-only'],
+    env: {
+      ...process.env,
+      MIDWAY_VERSION: String(major),
+      KAFKA_BROKERS: brokers.join(','),
+      BENCH_CONSUME_TOPIC: topic,
+      BENCH_GROUP: groupId,
+      BENCH_MESSAGES: String(MESSAGES),
+      BENCH_ASYNC_CONTEXT: String(asyncContext),
     },
   });
-  await finished;
-  const rate = (MESSAGES - 1) / ((benchCounter.lastAt - benchCounter.firstAt) / 1000);
-  await close(app);
-  return rate;
+  return new Promise((resolve, reject) => {
+    let rate: number | undefined;
+    child.on('message', (message: { rate: number }) => (rate = message.rate));
+    child.on('error', reject);
+    child.on('exit', code =>
+      rate !== undefined && code === 0
+        ? resolve(rate)
+        : reject(new Error(`the Midway ${major} run exited with code ${code}`)),
+    );
+  });
 }
 
 async function stopQuietly(consumer: Consumer): Promise<void> {
@@ -230,32 +268,49 @@ async function stopQuietly(consumer: Consumer): Promise<void> {
 }
 
 function report(rows: { partitions: number; variant: Variant; rates: number[] }[]): void {
-  console.log('\npartitions | variant         | median msg/s | runs');
-  console.log('-----------|-----------------|--------------|-----');
+  console.log('\npartitions | variant                    | median msg/s | runs');
+  console.log('-----------|----------------------------|--------------|-----');
   for (const row of rows) {
     const runs = row.rates.map(r => Math.round(r).toLocaleString('en-US')).join(', ');
     console.log(
-      `${String(row.partitions).padStart(10)} | ${row.variant.padEnd(15)} | ${Math.round(median(row.rates)).toLocaleString('en-US').padStart(12)} | ${runs}`,
+      `${String(row.partitions).padStart(10)} | ${row.variant.padEnd(26)} | ${Math.round(median(row.rates)).toLocaleString('en-US').padStart(12)} | ${runs}`,
     );
   }
   // The ratios combine both partition counts: the framework's worst case is what users should expect.
-  const ratio = (other: Variant) =>
-    Math.min(
-      ...PARTITION_COUNTS.map(p => {
-        const rate = (v: Variant) =>
-          median(rows.find(r => r.partitions === p && r.variant === v)!.rates);
-        return rate('framework') / rate(other);
-      }),
+  const ratesOf = (p: number, v: Variant) =>
+    rows.find(r => r.partitions === p && r.variant === v)!.rates;
+  const ratio = (variant: Variant, other: Variant) =>
+    Math.min(...PARTITION_COUNTS.map(p => median(ratesOf(p, variant)) / median(ratesOf(p, other))));
+  const round2 = (value: number) => Number(value.toFixed(2));
+  const ratios = (framework: Variant) => ({
+    ratio_vs_eachMessage: round2(ratio(framework, 'eachMessage')),
+    ratio_vs_eachBatch: round2(ratio(framework, 'eachBatch')),
+  });
+  const measured = (variant: Variant) => VARIANTS.includes(variant);
+  const result: Record<string, unknown> = { bench: 'consume' };
+  const [first] = FRAMEWORKS.filter(measured);
+  if (VARIANTS.length === ALL_VARIANTS.length) {
+    console.log(
+      `(not a target: ${first} / raw eachBatch with the framework's fetch sizes = ${ratio(first, 'eachBatch+fetch').toFixed(2)})`,
     );
-  console.log(
-    `(not a target: framework / raw eachBatch with the framework's fetch sizes = ${ratio('eachBatch+fetch').toFixed(2)})`,
-  );
-  const result = {
-    bench: 'consume',
-    ratio_vs_eachMessage: Number(ratio('eachMessage').toFixed(2)),
-    ratio_vs_eachBatch: Number(ratio('eachBatch').toFixed(2)),
-  };
-  console.log('\n(ratios: the smaller over 1 and 4 partitions of framework median / raw median)');
+    Object.assign(result, ratios(first));
+    if (measured('framework-midway4')) result.midway4 = ratios('framework-midway4');
+  }
+  if (measured('framework') && measured('framework-midway4')) {
+    result.ratio_midway4_vs_midway3 = round2(ratio('framework-midway4', 'framework'));
+    // The same, pairing the two runs of each repetition: steadier on a machine whose load drifts.
+    const paired = PARTITION_COUNTS.flatMap(p => {
+      const midway3 = ratesOf(p, 'framework');
+      return ratesOf(p, 'framework-midway4').map((rate, rep) => rate / midway3[rep]);
+    });
+    result.paired_midway4_vs_midway3 = round2(median(paired));
+  }
+  if (measured('framework') && measured('framework-midway4-asyncctx')) {
+    result.ratio_midway4_asyncctx_vs_midway3 = round2(
+      ratio('framework-midway4-asyncctx', 'framework'),
+    );
+  }
+  console.log('\n(ratios: the smaller over the partition counts of one median over another)');
   console.log(JSON.stringify(result));
 }
 

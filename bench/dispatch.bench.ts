@@ -12,6 +12,7 @@ import { OffsetCommitter } from '../src/consumer/offset-committer';
 import { InFlightBatches } from '../src/consumer/in-flight-batches';
 import { Membership } from '../src/consumer/membership';
 import { createListenerRuntime } from '../src/framework/listener-runtime';
+import { detectContainerModel } from '../src/midway/container-model';
 import { DEFAULT_RETRY_POLICY } from '../src/consumer/retry/retry-policy';
 import { ONE_BY_ONE, type GroupPlan, type PlannedListener } from '../src/listener/plan-groups';
 import type { IMidwayKafkaContext } from '../src/interface';
@@ -92,6 +93,11 @@ async function frameworkHandler(): Promise<(p: EachBatchPayload) => Promise<void
   const runtime = await createListenerRuntime(
     {
       applicationContext: container,
+      containerModel: (() => {
+        const model = detectContainerModel();
+        if (typeof model === 'string') throw new Error(model);
+        return model;
+      })(),
       applyMiddleware: () => Promise.reject(new Error('no chain in this benchmark')),
       runGuard: async () => true,
       declaresGuards: () => false,

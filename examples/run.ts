@@ -2,12 +2,17 @@
  * Runs one example app until Ctrl+C:
  *
  *   npx ts-node --transpile-only examples/run.ts seed-multi-topic
+ *   MIDWAY_VERSION=4 npx ts-node --transpile-only examples/run.ts midway4-quickstart
  *
  * Brokers come from KAFKA_BROKERS (the seed apps read KAFKA_URL, which is set from it); without
- * either, a local broker is started with midway-kafka/testing and stopped on exit.
+ * either, a local broker is started with midway-kafka/testing and stopped on exit. With
+ * MIDWAY_VERSION=4 the app runs on the Midway 4 packages of compat/midway4.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+// Before anything loads @midwayjs/*: which Midway major they come from (compat/midway.js).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require('../compat/register');
 
 async function main(): Promise<void> {
   const name = process.argv[2];

@@ -1,6 +1,7 @@
 import { MidwayRequestContainer, type ILogger, type IMidwayContainer } from '@midwayjs/core';
 import type { Consumer, KafkaMessage } from 'kafkajs';
 import type { IMidwayKafkaApplication, IMidwayKafkaContext } from '../interface';
+import type { ApplicationContainer } from '../midway/core-major';
 
 /** What a context needs from the partition it was created on. */
 export interface PartitionScope {
@@ -16,7 +17,7 @@ export interface PartitionScope {
 /** What every context of one application shares: the app, its container and its loggers. */
 export interface ContextHost {
   readonly app: IMidwayKafkaApplication;
-  readonly applicationContext: IMidwayContainer;
+  readonly applicationContext: ApplicationContainer;
   /** Midway's context logger factory (it caches the default logger on `ctx._logger`). */
   createContextLogger(ctx: IMidwayKafkaContext, name?: string): ILogger;
 }
@@ -153,7 +154,9 @@ export class KafkaContext {
     for (let i = 0; i < early.length; i += 2) {
       container.registerObject(early[i] as string, early[i + 1]);
     }
-    void container.ready();
+    // Midway 3's request container has a `ready` step; Midway 4's is ready once constructed.
+    const { ready } = container as { ready?: () => Promise<void> };
+    if (typeof ready === 'function') void ready.call(container);
     return container;
   }
 }

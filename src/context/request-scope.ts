@@ -7,6 +7,8 @@ import {
   type IMidwayContainer,
   type IObjectDefinition,
 } from '@midwayjs/core';
+import type { ApplicationContainer } from '../midway/core-major';
+import type { ContainerModel } from '../midway/container-model';
 import type { KafkaContext } from './kafka-context';
 
 /** Makes the request-scoped instance of a listener class for one delivery. */
@@ -21,11 +23,11 @@ interface Recipe {
   readonly properties: readonly (readonly [key: string, resolve: Resolve])[];
 }
 
-/** Midway's reference to an injected object, as stored in a definition's properties. */
-interface ManagedReference {
-  type?: string;
-  name?: string;
-  args?: unknown;
+/** The containers this compiles for, with the model of how their Midway makes objects. */
+interface Compiler {
+  readonly container: ApplicationContainer;
+  readonly model: ContainerModel;
+  readonly events: LifecycleEvents;
 }
 
 // Read once: @midwayjs/core's exports are getters, too slow for per-message use.
@@ -51,33 +53,40 @@ const REQUEST_OWN = new Map<string, Resolve>([
  * still apply. The objects are handed to the request container if the delivery ever opens one.
  *
  * Returns undefined when the class needs more than that (an `@Init` method, constructor
- * arguments, `dependsOn`, prototype-scoped or circular dependencies, an unknown identifier):
- * such classes go through Midway's container as usual. Singletons are looked up on first use.
+ * arguments, `dependsOn`, prototype-scoped, lazy or circular dependencies, an unknown
+ * identifier): such classes go through Midway's container as usual. Singletons are looked up on
+ * first use. Midway 3 and 4 make these objects in slightly different ways; `model` says which.
  */
 export async function compileRequestScope(
-  container: IMidwayContainer,
+  container: ApplicationContainer,
+  model: ContainerModel,
   id: string,
 ): Promise<CreateInstance | undefined> {
-  const recipe = await compile(container, id, new Set());
+  const compiler: Compiler = { container, model, events: lifecycleEventsOf(container) };
+  const recipe = await compile(compiler, id, new Set());
   if (!recipe) return undefined;
-  const events = lifecycleEventsOf(container);
-  return ctx => (ctx.hasNoRequestContainer() ? create(recipe, ctx, events) : undefined);
+  const { events } = compiler;
+  if (!model.afterInitWithRequested) {
+    return ctx => (ctx.hasNoRequestContainer() ? create(recipe, ctx, events) : undefined);
+  }
+  return ctx => (ctx.hasNoRequestContainer() ? createRequested(recipe, ctx, events) : undefined);
 }
 
 async function compile(
-  container: IMidwayContainer,
+  compiler: Compiler,
   id: string,
   compiling: Set<string>,
 ): Promise<Recipe | undefined> {
-  const definition = container.registry.getDefinition(id);
+  const definition = compiler.container.registry.getDefinition(id);
   if (!isPlainRequestScoped(definition) || compiling.has(id)) return undefined;
+  const injections = compiler.model.injections(definition);
+  if (!injections) return undefined;
   compiling.add(id);
   const properties: [string, Resolve][] = [];
-  for (const key of definition.properties.propertyKeys()) {
-    const reference = definition.properties.get(key) as ManagedReference;
-    const resolve = await resolverFor(container, reference, compiling);
+  for (const { property, id: dependency } of injections) {
+    const resolve = await resolverFor(compiler, dependency, compiling);
     if (!resolve) return undefined;
-    properties.push([String(key), resolve]);
+    properties.push([property, resolve]);
   }
   compiling.delete(id);
   const Class = definition.creator.load();
@@ -99,31 +108,34 @@ function isPlainRequestScoped(definition: IObjectDefinition | undefined): boolea
 }
 
 async function resolverFor(
-  container: IMidwayContainer,
-  reference: ManagedReference,
+  compiler: Compiler,
+  name: string,
   compiling: Set<string>,
 ): Promise<Resolve | undefined> {
-  const { name } = reference;
-  if (reference.type !== 'ref' || typeof name !== 'string' || reference.args !== undefined)
-    return undefined;
   const own = REQUEST_OWN.get(name);
   if (own) return own;
-  // The order Midway's containers look an identifier up in: registered objects, then definitions.
-  if (container.registry.hasObject(name)) return () => container.registry.getObject(name);
+  const { container, model, events } = compiler;
   const definition = container.registry.getDefinition(name);
+  // Registered objects and definitions, in the order this Midway's containers look them up.
+  const definitionFirst = definition && (model.definitionsFirst || definition.isRequestScope());
+  if (!definitionFirst && container.registry.hasObject(name)) {
+    return () => container.registry.getObject(name);
+  }
   // Unknown: Midway reports it (a missing import, say) with its own error.
   if (!definition) return undefined;
   if (definition.isSingletonScope()) {
     const singleton: unknown = await container.getAsync(name);
     return () => singleton;
   }
-  const dependency = await compile(container, name, compiling);
+  const dependency = await compile(compiler, name, compiling);
   if (!dependency) return undefined;
-  const events = lifecycleEventsOf(container);
   return ctx => ctx.earlyObject(name) ?? create(dependency, ctx, events);
 }
 
-/** The steps of Midway's `ManagedResolverFactory.createAsync` for a plain request-scoped class. */
+/**
+ * The steps of Midway's object creation for a plain request-scoped class: Midway 3's
+ * `ManagedResolverFactory.createAsync`, and Midway 4's `createInstance` with its init queue.
+ */
 function create(
   recipe: Recipe,
   ctx: KafkaContext,
@@ -142,22 +154,51 @@ function create(
     instance = created.replacement ?? instance;
   }
   if (events.listened.has(AFTER_INIT)) {
-    events.target.emit(AFTER_INIT, instance, new LifecycleEvent(ctx, definition));
+    if (pendingInits) pendingInits.push(definition);
+    else events.target.emit(AFTER_INIT, instance, new LifecycleEvent(ctx, definition));
   }
   ctx.registerEarly(definition.id, instance);
   return instance;
 }
 
+/** While Midway 4's way is followed: the definitions made so far whose init event is due. */
+let pendingInits: IObjectDefinition[] | undefined;
+
+/**
+ * Midway 4 emits `afterObjectInit` for every object of a creation at its end, each time with the
+ * object asked for. Creation is synchronous, so the objects of one are collected in a variable.
+ */
+function createRequested(
+  recipe: Recipe,
+  ctx: KafkaContext,
+  events: LifecycleEvents,
+): Record<string, unknown> {
+  if (!events.listened.has(AFTER_INIT)) return create(recipe, ctx, events);
+  const outer = pendingInits;
+  const pending: IObjectDefinition[] = [];
+  pendingInits = pending;
+  let instance: Record<string, unknown>;
+  try {
+    instance = create(recipe, ctx, events);
+  } finally {
+    pendingInits = outer;
+  }
+  for (const definition of pending) {
+    events.target.emit(AFTER_INIT, instance, new LifecycleEvent(ctx, definition));
+  }
+  return instance;
+}
+
 /** A container's object lifecycle events, and which of them anyone listens to. */
 interface LifecycleEvents {
-  readonly target: IMidwayContainer['objectCreateEventTarget'];
+  readonly target: ApplicationContainer['objectCreateEventTarget'];
   readonly listened: ReadonlySet<string | symbol>;
 }
 
-const lifecycleEvents = new WeakMap<IMidwayContainer, LifecycleEvents>();
+const lifecycleEvents = new WeakMap<ApplicationContainer, LifecycleEvents>();
 
 /** Kept current by the emitter's own add/remove events rather than a lookup per object. */
-function lifecycleEventsOf(container: IMidwayContainer): LifecycleEvents {
+function lifecycleEventsOf(container: ApplicationContainer): LifecycleEvents {
   let events = lifecycleEvents.get(container);
   if (events) return events;
   const target = container.objectCreateEventTarget;

@@ -13,7 +13,8 @@ export type KafkaComponentErrorCode =
   | 'RECORD_TOO_LARGE'
   | 'RECORD_INVALID'
   | 'REQUEST_TIMEOUT'
-  | 'REQUEST_ABORTED';
+  | 'REQUEST_ABORTED'
+  | 'FRAMEWORK_CONFLICT';
 
 /** Root of the component's errors: a stable `code`, a message that says how to fix it, and a `cause`. */
 export class KafkaComponentError extends Error {

@@ -1,7 +1,9 @@
 /**
  * Whether a message must go through Midway's composed middleware chain. The chain costs several
- * microseconds per message even when empty, so it is skipped when nothing is registered on it.
- * These read Midway 3's managers; each check errs towards using the chain.
+ * microseconds per message even when empty, so it is skipped when nothing is registered on it
+ * (the async context it would set up is then set up alone: see async-context.ts). These read
+ * fields of Midway's managers (the same in Midway 3 and 4); where a field is not there, each
+ * check errs towards using the chain.
  */
 
 interface FilterLists {
@@ -12,12 +14,11 @@ interface FilterLists {
 export function middlewareOrFiltersRegistered(
   middleware: { length: number },
   filterManager: unknown,
-  asyncContextManagerEnabled: boolean,
 ): boolean {
   const filters = filterManager as FilterLists;
   const filterCount =
     (filters.errFilterList?.length ?? 1) + (filters.successFilterList?.length ?? 1);
-  return middleware.length > 0 || filterCount > 0 || asyncContextManagerEnabled;
+  return middleware.length > 0 || filterCount > 0;
 }
 
 interface MockLists {
@@ -31,5 +32,5 @@ interface MockLists {
  */
 export function contextIsMocked(mockService: unknown): boolean {
   const mocks = mockService as MockLists;
-  return (mocks.simulatorList?.length ?? 0) > 0 || (mocks.contextMocks?.size ?? 0) > 0;
+  return (mocks.simulatorList?.length ?? 1) > 0 || (mocks.contextMocks?.size ?? 1) > 0;
 }

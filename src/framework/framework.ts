@@ -4,7 +4,6 @@ import {
   getClassMetadata,
   getPropertyMetadata,
   GUARD_KEY,
-  MidwayFrameworkType,
   type ILogger,
 } from '@midwayjs/core';
 import type { Consumer, Kafka, ProducerRecord } from 'kafkajs';
@@ -30,6 +29,11 @@ import { createListenerRuntime, type MiddlewareHost } from './listener-runtime';
 import { contextLogFormat } from './context-log-format';
 import { Subscribers } from './subscribers';
 import { contextIsMocked, middlewareOrFiltersRegistered } from './chain-usage';
+import { asyncContextRunner, type InAsyncContext } from './async-context';
+import { detectContainerModel, type ContainerModel } from '../midway/container-model';
+import { assertOnlyKafkaFramework, MIDWAY_KAFKA_FRAMEWORK } from '../midway/competing-framework';
+import { useContextFormat, type FormattedContextLoggers } from '../midway/context-loggers';
+import { kafkaFrameworkType } from '../midway/framework-type';
 
 /**
  * The Midway framework for Kafka: finds every `@KafkaListener`, runs one kafkajs consumer per
@@ -37,6 +41,7 @@ import { contextIsMocked, middlewareOrFiltersRegistered } from './chain-usage';
  */
 @Framework()
 export class MidwayKafkaFramework extends BaseFramework<Application, Context, MidwayKafkaConfig> {
+  static readonly [MIDWAY_KAFKA_FRAMEWORK] = true;
   private kafka: Kafka | undefined;
   private groups: GroupConsumer[] = [];
   private deadLetter: DeadLetterPublisher | undefined;
@@ -44,13 +49,16 @@ export class MidwayKafkaFramework extends BaseFramework<Application, Context, Mi
   private kafkaLogger!: ILogger;
   private readonly statusSubscribers = new Subscribers<ConsumerStatusEvent>();
   private readonly stoppedPartitionSubscribers = new Subscribers<MessageFailure>();
+  /** Midway 4: the context loggers, with the Kafka format Midway 4 no longer passes. */
+  private contextLoggers: FormattedContextLoggers | undefined;
 
   configure(): MidwayKafkaConfig {
     return this.configService.getConfiguration('kafka') ?? {};
   }
 
-  getFrameworkType(): MidwayFrameworkType {
-    return MidwayFrameworkType.MS_KAFKA;
+  /** Midway 3 registers frameworks by type too; Midway 4 has no types (and never calls this). */
+  getFrameworkType(): unknown {
+    return kafkaFrameworkType();
   }
 
   override getFrameworkName(): string {
@@ -58,10 +66,16 @@ export class MidwayKafkaFramework extends BaseFramework<Application, Context, Mi
   }
 
   async applicationInitialize(): Promise<void> {
+    assertOnlyKafkaFramework(this.applicationContext, MidwayKafkaFramework);
     // Midway fills the application object with its standard methods (createAnonymousContext …).
     this.app = {} as Application;
     this.defineApplicationProperties();
-    this.contextLoggerFormat ??= contextLogFormat;
+    // Context log lines name their message (see contextLogFormat), unless the app set a format.
+    this.contextLoggers = useContextFormat(
+      this,
+      this.loggerService,
+      this.configurationOptions.contextLoggerFormat ?? contextLogFormat,
+    );
     this.kafkaLogger = this.loggerService.getLogger(KAFKA_LOGGER_NAME) ?? this.logger;
   }
 
@@ -85,11 +99,11 @@ export class MidwayKafkaFramework extends BaseFramework<Application, Context, Mi
       sendTimeoutMs: config.sendTimeout ?? DEFAULT_KAFKA_CONFIG.sendTimeout,
     });
     // Read before the first applyMiddleware call, which adds Midway's own entry to the list.
-    const chainConfigured = middlewareOrFiltersRegistered(
-      this.getMiddleware(),
-      this.filterManager,
-      this.configService.getConfiguration('asyncContextManager.enable') === true,
-    );
+    const chainConfigured = middlewareOrFiltersRegistered(this.getMiddleware(), this.filterManager);
+    // As Midway's other frameworks do at start: compose the chain, register the async context manager.
+    await this.applyMiddleware();
+    const inAsyncContext = chainConfigured ? undefined : this.asyncContextAlone();
+    const containerModel = this.requestScopeModel();
     // Listeners answer requests through the application's producer, looked up at the first
     // reply: an application that only consumes never depends on it.
     let kafkaService: Promise<KafkaService> | undefined;
@@ -114,7 +128,12 @@ export class MidwayKafkaFramework extends BaseFramework<Application, Context, Mi
           kafka,
           brokers: describeBrokers(kafkaConfig),
           plan,
-          runtimes: await this.createRuntimes(plan, chainConfigured),
+          runtimes: await this.createRuntimes(
+            plan,
+            chainConfigured,
+            containerModel,
+            inAsyncContext,
+          ),
           dispatcher,
           logger: this.kafkaLogger,
           startTimeout: config.startTimeout ?? DEFAULT_KAFKA_CONFIG.startTimeout,
@@ -137,6 +156,10 @@ export class MidwayKafkaFramework extends BaseFramework<Application, Context, Mi
 
   protected override async beforeStop(): Promise<void> {
     await this.stopConsumers();
+  }
+
+  protected override createContextLogger(ctx: Context, name?: string): ILogger {
+    return this.contextLoggers?.get(ctx, name) ?? super.createContextLogger(ctx, name);
   }
 
   /** The raw kafkajs client the consumers use (undefined when the app has no listener). */
@@ -185,9 +208,13 @@ export class MidwayKafkaFramework extends BaseFramework<Application, Context, Mi
   private async createRuntimes(
     plan: GroupPlan,
     chainConfigured: boolean,
+    containerModel: ContainerModel | undefined,
+    inAsyncContext: InAsyncContext | undefined,
   ): Promise<Map<string, ListenerRuntime[]>> {
     const host: MiddlewareHost = {
       applicationContext: this.applicationContext,
+      containerModel,
+      inAsyncContext,
       applyMiddleware: last => this.applyMiddleware(last),
       runGuard: (ctx, target, method) => this.runGuard(ctx, target, method),
       declaresGuards: (target, method) =>
@@ -204,6 +231,26 @@ export class MidwayKafkaFramework extends BaseFramework<Application, Context, Mi
       );
     }
     return runtimes;
+  }
+
+  /**
+   * Where the async context manager is on (Midway 4's default) but nothing else is on the chain:
+   * what makes a message's context the current one without the rest of the chain.
+   */
+  private asyncContextAlone(): InAsyncContext | undefined {
+    if (this.configService.getConfiguration('asyncContextManager.enable') !== true)
+      return undefined;
+    return asyncContextRunner(this.applicationContext);
+  }
+
+  /** How listener instances can be made without a request container; undefined: they cannot here. */
+  private requestScopeModel(): ContainerModel | undefined {
+    const model = detectContainerModel();
+    if (typeof model !== 'string') return model;
+    this.kafkaLogger.debug(
+      `[midway-kafka] listener instances are made by Midway's request container: ${model}`,
+    );
+    return undefined;
   }
 
   private stopConsumers(): Promise<void> {

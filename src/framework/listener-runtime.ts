@@ -1,5 +1,8 @@
-import { getProviderUUId, MidwayInvokeForbiddenError, type IMidwayContainer } from '@midwayjs/core';
+import { getProviderUUId, MidwayInvokeForbiddenError } from '@midwayjs/core';
 import type { IMidwayKafkaContext } from '../interface';
+import type { ApplicationContainer } from '../midway/core-major';
+import type { ContainerModel } from '../midway/container-model';
+import type { InAsyncContext } from './async-context';
 import type { PlannedListener } from '../listener/plan-groups';
 import { resolveDeserializer } from '../consumer/deserialize';
 import type { ListenerRuntime } from '../consumer/message-dispatcher';
@@ -10,7 +13,11 @@ type Invoke = (ctx: IMidwayKafkaContext) => Promise<unknown>;
 
 /** What a listener needs from the framework: Midway's container, middleware chain (with filters) and guards. */
 export interface MiddlewareHost {
-  readonly applicationContext: IMidwayContainer;
+  readonly applicationContext: ApplicationContainer;
+  /** How this Midway makes request-scoped objects; undefined: only its request container may. */
+  readonly containerModel: ContainerModel | undefined;
+  /** Makes a message's context the current async context, where that is on and no chain runs. */
+  readonly inAsyncContext?: InAsyncContext;
   applyMiddleware(last: Invoke): Promise<Invoke>;
   runGuard(
     ctx: IMidwayKafkaContext,
@@ -55,8 +62,12 @@ export async function createListenerRuntime(
   let compiling: Promise<void> | undefined;
   const instanceOf = (ctx: KafkaContext): Instance | Promise<Instance> => {
     if (direct) return direct(ctx) ?? fromContainer(ctx);
-    if (direct === null || !providerId) return fromContainer(ctx);
-    compiling ??= compileRequestScope(host.applicationContext, providerId).then(
+    if (direct === null || !providerId || !host.containerModel) return fromContainer(ctx);
+    compiling ??= compileRequestScope(
+      host.applicationContext,
+      host.containerModel,
+      providerId,
+    ).then(
       create => void (direct = create ?? null),
       () => void (direct = null),
     );
@@ -84,11 +95,15 @@ export async function createListenerRuntime(
     });
   };
   let chained: Promise<Invoke> | undefined;
+  const { inAsyncContext } = host;
+  const handleAlone = inAsyncContext
+    ? (ctx: KafkaContext) => inAsyncContext(ctx, handle as (ctx: object) => unknown)
+    : handle;
   return {
     plan,
     deserializer: resolveDeserializer(plan.options.deserializer, `@KafkaListener on ${plan.id}`),
     invoke: ctx => {
-      if (!host.needsChain()) return handle(ctx);
+      if (!host.needsChain()) return handleAlone(ctx);
       chained ??= host.applyMiddleware(async chainCtx =>
         handle(chainCtx as unknown as KafkaContext),
       );

@@ -1,12 +1,12 @@
 import {
   getClassMetadata,
+  getPropertyDataFromClass,
   listModule,
-  listPropertyDataFromClass,
   MS_CONSUMER_KEY,
   MSListenerType,
-  type IMidwayContainer,
 } from '@midwayjs/core';
 import type { KafkaListenerOptions } from '../interface';
+import type { ApplicationContainer } from '../midway/core-major';
 
 // Midway constructs consumer classes itself, so their constructor arguments are its business.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -40,7 +40,7 @@ const isKafkaConsumer = (module: unknown): boolean =>
  * first loaded, which a second app in the same process (tests, hot restarts) never sees again, so
  * the classes the container has bound for this app are read too.
  */
-function consumerClasses(container: IMidwayContainer): ListenerClass[] {
+function consumerClasses(container: ApplicationContainer): ListenerClass[] {
   const classes = new Set<ListenerClass>(
     listModule(MS_CONSUMER_KEY, isKafkaConsumer) as ListenerClass[],
   );
@@ -51,25 +51,34 @@ function consumerClasses(container: IMidwayContainer): ListenerClass[] {
   return [...classes];
 }
 
-/** Finds every `@KafkaListener` method of every `@Consumer(MSListenerType.KAFKA)` class, in declaration order. */
-export function discoverListeners(container: IMidwayContainer): DeclaredListener[] {
-  const classes = consumerClasses(container);
+/**
+ * The `@KafkaListener` declarations on each method the class itself declares, in declaration
+ * order. Read method by method: Midway 4's `listPropertyDataFromClass` throws for a class
+ * without any, where Midway 3's returns an empty list.
+ */
+function declarationsOf(target: ListenerClass): KafkaListenerOptions[] {
+  const declarations: KafkaListenerOptions[] = [];
+  for (const method of Object.getOwnPropertyNames(target.prototype)) {
+    const options = getPropertyDataFromClass(MS_CONSUMER_KEY, target, method) as
+      KafkaListenerOptions[] | undefined;
+    if (Array.isArray(options)) declarations.push(...options);
+  }
+  return declarations;
+}
 
+/** Finds every `@KafkaListener` method of every `@Consumer(MSListenerType.KAFKA)` class, in declaration order. */
+export function discoverListeners(container: ApplicationContainer): DeclaredListener[] {
   const listeners: DeclaredListener[] = [];
-  for (const target of classes) {
-    const perMethod = (listPropertyDataFromClass(MS_CONSUMER_KEY, target) ??
-      []) as KafkaListenerOptions[][];
-    for (const declarations of perMethod) {
-      for (const options of declarations ?? []) {
-        const propertyKey = String(options.propertyKey);
-        listeners.push({
-          id: `${target.name}.${propertyKey}`,
-          target,
-          propertyKey,
-          topic: options.topic ?? '',
-          options,
-        });
-      }
+  for (const target of consumerClasses(container)) {
+    for (const options of declarationsOf(target)) {
+      const propertyKey = String(options.propertyKey);
+      listeners.push({
+        id: `${target.name}.${propertyKey}`,
+        target,
+        propertyKey,
+        topic: options.topic ?? '',
+        options,
+      });
     }
   }
   return listeners;

@@ -12,11 +12,13 @@ import {
   waitFor,
   withAdmin,
 } from '../helpers/kafka';
+import { midway3AppOptions } from '../helpers/midway';
 
 /**
  * Every consumer and producer example of Midway's Kafka guide (seed 004), run as written from
  * examples/seed-*, against the test broker. Their topic names are the seed's own, so each test
- * uses a group of its own (which starts at the end of the topic) and values of its own.
+ * uses a group of its own (which starts at the end of the topic) and values of its own. On
+ * Midway 4 the apps get Midway 4's one app change, the file detector, from outside.
  */
 const example = (name: string) => join(__dirname, '..', '..', 'examples', name);
 
@@ -26,6 +28,7 @@ async function startExample(
   extra: object = {},
 ): Promise<Application> {
   return (await createApp<never>(example(name), {
+    ...midway3AppOptions(),
     globalConfig: {
       kafka: { kafkaConfig: { brokers: brokers() }, consumerConfig: { groupId } },
       midwayLogger: {

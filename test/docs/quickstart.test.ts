@@ -1,7 +1,9 @@
 import { join } from 'node:path';
-import { close, createApp, createHttpRequest } from '@midwayjs/mock';
+import { close, createHttpRequest } from '@midwayjs/mock';
 import type { Application as KoaApplication } from '@midwayjs/koa';
-import { brokers, uniqueName, waitFor, withAdmin } from '../helpers/kafka';
+import { createMissingTopics, uniqueName, waitFor } from '../helpers/kafka';
+import { startKoaExample } from '../helpers/app';
+import { midway3AppOptions } from '../helpers/midway';
 import type { OrderRecord } from '../../examples/quickstart/src/service/order-ledger';
 import { ORDERS_DLT, ORDERS_TOPIC } from '../../examples/quickstart/src/order';
 
@@ -12,29 +14,11 @@ describe('examples/quickstart', () => {
   let app: KoaApplication | undefined;
 
   beforeAll(async () => {
-    await withAdmin(async admin => {
-      const existing = new Set(await admin.listTopics());
-      const topics = [
-        { topic: ORDERS_TOPIC, numPartitions: 3 },
-        { topic: ORDERS_DLT, numPartitions: 1 },
-      ].filter(t => !existing.has(t.topic));
-      if (topics.length > 0) await admin.createTopics({ topics, waitForLeaders: true });
-    });
-    app = await createApp<never>(APP_DIR, {
-      globalConfig: {
-        koa: { port: 0 },
-        kafka: {
-          kafkaConfig: { brokers: brokers() },
-          // A group of its own: it starts at the end of `orders` and sees only this run's orders.
-          consumerConfig: { groupId: uniqueName('quickstart') },
-        },
-        // The deliberate failures below are logged with stacks: keep them in the log files.
-        midwayLogger: {
-          default: { consoleLevel: 'warn' },
-          clients: { kafkaLogger: { consoleLevel: 'none' } },
-        },
-      },
-    });
+    await createMissingTopics([
+      { topic: ORDERS_TOPIC, numPartitions: 3 },
+      { topic: ORDERS_DLT, numPartitions: 1 },
+    ]);
+    app = await startKoaExample(APP_DIR, uniqueName('quickstart'), midway3AppOptions());
   }, 120_000);
 
   afterAll(async () => {

@@ -70,6 +70,15 @@ export async function createTopicNamed(
   );
 }
 
+/** Creates those of `topics` (fixed names an example app uses) that do not exist yet. */
+export async function createMissingTopics(topics: ITopicConfig[]): Promise<void> {
+  await withAdmin(async admin => {
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter(t => !existing.has(t.topic));
+    if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+  });
+}
+
 /**
  * Creates topics and waits until every partition has a leader and `replicationFactor` in-sync
  * replicas, as seen from `admin`'s cluster. kafkajs's own waitForLeaders gives up when a broker of

@@ -20,6 +20,7 @@ import {
   type PartitionScope,
 } from '../../src/context/kafka-context';
 import { compileRequestScope, type CreateInstance } from '../../src/context/request-scope';
+import { detectContainerModel, type ContainerModel } from '../../src/midway/container-model';
 import type { IMidwayKafkaContext } from '../../src/interface';
 
 // Midway's own resolution is the reference: the direct path must give handlers the same objects.
@@ -100,6 +101,23 @@ class NeedsUnknown {
   missing!: unknown;
 }
 
+// Classes whose identifiers also name an object registered on the container (see the test).
+@Provide()
+class Shadowed {}
+
+@Provide()
+@Scope(ScopeEnum.Prototype)
+class ShadowedPrototype {}
+
+@Provide()
+class UsesShadowed {
+  @Inject()
+  shadowed!: Shadowed;
+
+  @Inject()
+  shadowedPrototype!: ShadowedPrototype;
+}
+
 const PRELOADED = [Tally, OrderRepository, AuditTrail, OrdersListener, InitialisedListener];
 
 describe('request scope without a request container', () => {
@@ -122,10 +140,38 @@ describe('request scope without a request container', () => {
   };
   const newContext = () => new KafkaContext(host, scope, message, message.value, 1);
   const idOf = (target: object): string => getProviderUUId(target);
+  let model: ContainerModel;
+
+  it('knows how the Midway major of this run makes request-scoped objects', () => {
+    const detected = detectContainerModel();
+    if (typeof detected === 'string') throw new Error(detected);
+    expect(detected.major).toBe(Number(process.env.MIDWAY_VERSION || 3));
+  });
+
+  it.each([
+    [5, /@midwayjs\/core 5\.x is newer than this version of midway-kafka knows/],
+    [undefined, /could not be read/],
+  ])('on a Midway major it does not know (%s), says why instead of guessing', (major, why) => {
+    jest.isolateModules(() => {
+      jest.doMock('../../src/midway/core-major', () => ({ midwayCoreMajor: () => major }));
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { detectContainerModel: detect } = require('../../src/midway/container-model');
+      expect(detect()).toMatch(why);
+    });
+  });
 
   beforeAll(async () => {
+    model = detectContainerModel() as ContainerModel;
     app = await createLightApp({
-      preloadModules: [...PRELOADED, Chicken, Egg, NeedsUnknown],
+      preloadModules: [
+        ...PRELOADED,
+        Chicken,
+        Egg,
+        NeedsUnknown,
+        Shadowed,
+        ShadowedPrototype,
+        UsesShadowed,
+      ],
       globalConfig: { orders: { limit: 42 } },
     });
     container = app.getApplicationContext();
@@ -139,7 +185,7 @@ describe('request scope without a request container', () => {
   afterAll(() => close(app));
 
   async function compiled(target: object): Promise<CreateInstance> {
-    const create = await compileRequestScope(container, idOf(target));
+    const create = await compileRequestScope(container, model, idOf(target));
     if (!create) throw new Error(`${String((target as { name: string }).name)} was not compiled`);
     return create;
   }
@@ -200,7 +246,7 @@ describe('request scope without a request container', () => {
     ['a circular dependency', Chicken],
     ['an identifier nobody registered', NeedsUnknown],
   ])('leaves a class with %s to Midway', async (_what, target) => {
-    expect(await compileRequestScope(container, idOf(target))).toBeUndefined();
+    expect(await compileRequestScope(container, model, idOf(target))).toBeUndefined();
   });
 
   it('still emits the container lifecycle events for the objects it makes', async () => {
@@ -210,4 +256,48 @@ describe('request scope without a request container', () => {
     expect(created).toContain(listener);
     expect(created).toHaveLength(3); // the listener, its repository and its audit trail
   });
+
+  it('emits the lifecycle events Midway emits, in its order and with its arguments', async () => {
+    // What each event is about: its subject (a class or an instance) and the definition it names.
+    const events: string[] = [];
+    const record =
+      (event: string) =>
+      (subject: unknown, options: { definition?: { path?: unknown }; context?: unknown }) => {
+        if (!recording) return;
+        const about =
+          event === 'before' ? '' : ` for ${(options.definition?.path as { name: string }).name}`;
+        const kind = typeof subject === 'function' ? subject.name : nameOf(subject);
+        events.push(`${event} ${kind}${about}${options.context ? ' with context' : ''}`);
+      };
+    let recording = false;
+    container.onBeforeObjectCreated(record('before'));
+    container.onObjectCreated(record('created'));
+    container.onObjectInit(record('init'));
+    const create = await compiled(OrdersListener);
+
+    recording = true;
+    create(newContext());
+    const direct = events.splice(0);
+    await newContext().requestContext.getAsync(OrdersListener);
+    recording = false;
+    expect(direct).toEqual(events);
+    expect(direct.filter(e => e.startsWith('init'))).toHaveLength(3);
+  });
+
+  it('resolves identifiers that are both a definition and a registered object as Midway does', async () => {
+    const registered = { registered: true };
+    container.registerObject(idOf(Shadowed), registered);
+    container.registerObject(idOf(ShadowedPrototype), registered);
+    // The class needs Midway's container when Midway would make a prototype-scoped object.
+    const create = await compileRequestScope(container, model, idOf(UsesShadowed));
+    const direct = (create?.(newContext()) ?? {}) as Partial<UsesShadowed>;
+    const viaMidway = await newContext().requestContext.getAsync(UsesShadowed);
+    for (const key of ['shadowed', 'shadowedPrototype'] as const) {
+      if (!(key in direct)) continue;
+      expect([key, nameOf(direct[key])]).toEqual([key, nameOf(viaMidway[key])]);
+    }
+    expect(create !== undefined).toBe(!(viaMidway.shadowedPrototype instanceof ShadowedPrototype));
+  });
 });
+
+const nameOf = (value: unknown) => (value as object).constructor.name;

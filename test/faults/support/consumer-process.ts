@@ -37,7 +37,8 @@ export class ConsumerProcess {
   constructor(options: ConsumerProcessOptions) {
     this.child = fork(SCRIPT, [], {
       cwd: ROOT,
-      execArgv: ['-r', 'ts-node/register/transpile-only'],
+      // compat/register.js: the Midway major of this run (MIDWAY_VERSION) in the child too.
+      execArgv: ['-r', join(ROOT, 'compat/register.js'), '-r', 'ts-node/register/transpile-only'],
       env: {
         ...process.env,
         FAULT_BROKERS: options.brokers.join(','),
