@@ -22,7 +22,8 @@ export class Child<M extends ChildMessage> {
   constructor(script: string, env: Record<string, string>, onMessage: (message: M) => void) {
     this.child = fork(join(__dirname, script), [], {
       cwd: ROOT,
-      execArgv: ['-r', 'ts-node/register/transpile-only'],
+      // compat/register.js: the Midway major of this run (MIDWAY_VERSION) in the child too.
+      execArgv: ['-r', join(ROOT, 'compat/register.js'), '-r', 'ts-node/register/transpile-only'],
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
     });
