@@ -16,6 +16,7 @@ import { DEFAULT_RETRY_POLICY } from '../src/consumer/retry/retry-policy';
 import { ONE_BY_ONE, type GroupPlan, type PlannedListener } from '../src/listener/plan-groups';
 import type { IMidwayKafkaContext } from '../src/interface';
 import { median } from './lib/stats';
+import { NO_CONSUMER_OBSERVER } from '../src/observability/observer';
 
 const BATCH = 3000;
 const BATCHES = 200;
@@ -127,6 +128,7 @@ async function frameworkHandler(): Promise<(p: EachBatchPayload) => Promise<void
     timeSliceMs: 5000,
     pauseFor: () => undefined,
     onCommitAvailable: () => undefined,
+    observer: NO_CONSUMER_OBSERVER,
   });
 }
 

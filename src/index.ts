@@ -17,3 +17,7 @@ export {
   readDeadLetterHeaders,
   type DeadLetterInfo,
 } from './consumer/dead-letter-headers';
+export type { Envelope } from './envelope/envelope';
+export type { KafkaEnvelopeConfig, UnmatchedTypePolicy } from './envelope/settings';
+export type { KafkaMetricsConfig } from './metrics/settings';
+export type { KafkaTracingConfig } from './tracing/settings';

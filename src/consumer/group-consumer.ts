@@ -11,6 +11,7 @@ import { commitThroughConsumer, OffsetCommitter, type CommitFn } from './offset-
 import { PartitionPauses } from './partition-pauses';
 import { StartOffsetPinner, type TopicPartitions } from './pin-start-offsets';
 import { subscribeWhenReady } from './subscribe';
+import type { ConsumerObserver } from '../observability/observer';
 
 export interface GroupConsumerDeps {
   readonly kafka: Kafka;
@@ -23,6 +24,8 @@ export interface GroupConsumerDeps {
   readonly shutdownTimeout: number;
   /** How long one partition's batch is worked on before the consumer turns to the others. */
   readonly partitionTimeSlice: number;
+  /** Told each batch's progress (consumer lag); see BatchHandlerDeps. */
+  readonly observer: ConsumerObserver;
   onStatus(event: ConsumerStatusEvent): void;
 }
 
@@ -180,6 +183,7 @@ export class GroupConsumer {
       pauseFor: (topic, partition, delayMs, reason) =>
         this.pauseFor(consumer, pauses, { topic, partition, delayMs, reason }),
       onCommitAvailable: commit => (this.directCommit = commit),
+      observer: this.deps.observer,
     });
     await consumer.run({
       autoCommit: false,

@@ -110,6 +110,8 @@ export class ProducerBatcher {
     private readonly options: ProducerBatchingOptions,
     /** Whether the producer is idempotent (see `resendIsolated`). */
     private readonly idempotent: boolean,
+    /** Told the size of each produce request (metrics). */
+    private readonly onRequest?: (topic: string, messages: number) => void,
   ) {}
 
   /** Queues the (already checked) messages of one call for `topic`. */
@@ -292,6 +294,7 @@ export class ProducerBatcher {
     const { acks, timeout, compression } = batch.calls[0].options;
     const { messages } = batch;
     const request = this.tracker.track(messages);
+    this.onRequest?.(topic, messages.length);
     let producer: Producer | undefined;
     let result: RecordMetadata[] | undefined;
     let failure: unknown;

@@ -28,6 +28,11 @@ import { splitMetadata } from './metadata';
 import { ProducerSession } from './producer-session';
 import { refuseCall } from './record-checks';
 import { AdminTopicDescriber, TopicLimitsCache } from './topic-limits';
+import type { ProducerObserver } from '../observability/observer';
+import { createProducerObserver } from '../observability/producer-observer';
+import { resolveMetricsSettings } from '../metrics/settings';
+import { tracingEnabled } from '../tracing/settings';
+import { EnvelopeWriter } from '../envelope/envelope-writer';
 
 type ServiceState = 'unconfigured' | 'running' | 'stopping' | 'stopped';
 
@@ -57,12 +62,17 @@ export class KafkaService {
   private readonly tracker = new PartitionTracker();
   private describer: AdminTopicDescriber | undefined;
   private limits: TopicLimitsCache | undefined;
+  /** Metrics and tracing of the calls; undefined when both are off (no work per call then). */
+  private observer: ProducerObserver | undefined;
+  private envelopes: EnvelopeWriter | undefined;
 
   @Init()
   async init(): Promise<void> {
     const settings = resolveProducerSettings(this.kafkaConfig);
     this.settings = settings;
     if (!settings.kafkaConfig) return;
+    const tracing = tracingEnabled(this.kafkaConfig?.tracing);
+    this.envelopes = new EnvelopeWriter(this.kafkaConfig, tracing);
     const logger = this.logger ?? consoleFallback;
     const kafka = createKafkaClient(settings.kafkaConfig, logger);
     const tracker = this.tracker;
@@ -89,6 +99,11 @@ export class KafkaService {
       );
     }
     this.session = session;
+    const observer = createProducerObserver(
+      resolveMetricsSettings(this.kafkaConfig?.metrics),
+      tracing,
+    );
+    this.observer = observer;
     const describer = new AdminTopicDescriber(kafka.admin());
     this.describer = describer;
     this.limits = new TopicLimitsCache(topic => describer.describe(topic));
@@ -99,6 +114,7 @@ export class KafkaService {
         this.limits,
         settings.batching,
         producerConfig.idempotent === true,
+        observer && ((topic, messages) => observer.request(topic, messages)),
       );
     }
     this.state = 'running';
@@ -120,13 +136,17 @@ export class KafkaService {
           'KafkaService.send expects a record { topic, messages }.',
         );
       }
-      const prepared = prepareMessages(record.topic, record.messages);
-      return this.sendPrepared(
-        session,
-        record.topic,
-        prepared,
-        this.sendOptions(record.topic, record),
-      );
+      const { topic } = record;
+      const observed = this.observer?.begin(topic, record.messages);
+      try {
+        const prepared = prepareMessages(topic, observed ? observed.messages : record.messages);
+        const sent = this.sendPrepared(session, topic, prepared, this.sendOptions(topic, record));
+        observed?.end(sent);
+        return sent;
+      } catch (error) {
+        observed?.end(error);
+        throw error;
+      }
     } catch (error) {
       return Promise.reject(error);
     }
@@ -190,14 +210,27 @@ export class KafkaService {
         'KafkaService.sendBatch expects { topicMessages: [{ topic, messages }] }.',
       );
     }
-    // Check everything first, so a bad message fails the whole call before any of it is sent.
-    const parts = topicMessages.map(({ topic, messages }) => ({
-      topic,
-      prepared: prepareMessages(topic, messages),
-      options: this.sendOptions(topic, batch),
-    }));
+    const observed = topicMessages.map(({ topic, messages }) =>
+      this.observer?.begin(topic, messages),
+    );
+    let parts;
+    try {
+      // Check everything first, so a bad message fails the whole call before any of it is sent.
+      parts = topicMessages.map(({ topic, messages }, i) => ({
+        topic,
+        prepared: prepareMessages(topic, observed[i] ? observed[i].messages : messages),
+        options: this.sendOptions(topic, batch),
+      }));
+    } catch (error) {
+      for (const observation of observed) observation?.end(error);
+      throw error;
+    }
     const results = await Promise.all(
-      parts.map(part => this.sendPrepared(session, part.topic, part.prepared, part.options)),
+      parts.map((part, i) => {
+        const sent = this.sendPrepared(session, part.topic, part.prepared, part.options);
+        observed[i]?.end(sent);
+        return sent;
+      }),
     );
     return results.flat();
   }
@@ -208,7 +241,12 @@ export class KafkaService {
    */
   async emit(topic: string, value: unknown, options?: EmitOptions): Promise<RecordMetadata[]> {
     this.requireRunning();
-    return this.send({ topic, messages: [buildEmitMessage(topic, value, options)] });
+    // With a type, the value travels in an envelope {type, data, timestamp, source, traceId}.
+    const sent =
+      options?.type === undefined
+        ? value
+        : (this.envelopes as EnvelopeWriter).write(topic, value, options);
+    return this.send({ topic, messages: [buildEmitMessage(topic, sent, options)] });
   }
 
   /** Starts a kafkajs transaction; needs `kafka.producerConfig.transactionalId`. */
@@ -254,6 +292,7 @@ export class KafkaService {
       }
     }
     this.limits?.close();
+    this.observer?.close();
     await Promise.all([this.session?.disconnect(), this.describer?.close()]);
     this.state = 'stopped';
   }
