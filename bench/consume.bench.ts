@@ -33,9 +33,18 @@ process.env.BENCH_CONSUME_TOPIC = topicFor(PARTITION_COUNTS[0]);
 /**
  * `eachBatch+fetch` is the raw eachBatch consumer with the framework's fetch sizes: not a target,
  * it shows how much of the framework's lead comes from its defaults and what its own code costs.
+ * `framework+obs` (BENCH_OBSERVABILITY=1) is the listener with kafka.metrics and kafka.tracing
+ * enabled and no OpenTelemetry SDK registered: what observability costs an app that turns it on.
  */
-type Variant = 'framework' | 'eachMessage' | 'eachBatch' | 'eachBatch+fetch';
-const ALL_VARIANTS: Variant[] = ['framework', 'eachMessage', 'eachBatch', 'eachBatch+fetch'];
+type Variant = 'framework' | 'framework+obs' | 'eachMessage' | 'eachBatch' | 'eachBatch+fetch';
+const OBSERVABILITY = process.env.BENCH_OBSERVABILITY === '1';
+const ALL_VARIANTS: Variant[] = [
+  'framework',
+  ...(OBSERVABILITY ? (['framework+obs'] as const) : []),
+  'eachMessage',
+  'eachBatch',
+  'eachBatch+fetch',
+];
 const VARIANTS = (process.env.BENCH_VARIANTS?.split(',') as Variant[] | undefined) ?? ALL_VARIANTS;
 
 async function main(): Promise<void> {
@@ -169,7 +178,8 @@ async function measure(
   topic: string,
 ): Promise<number> {
   const groupId = `bench-${variant}-${randomBytes(4).toString('hex')}`;
-  if (variant === 'framework') return measureFramework(brokers, topic, groupId);
+  if (variant === 'framework') return measureFramework(brokers, topic, groupId, false);
+  if (variant === 'framework+obs') return measureFramework(brokers, topic, groupId, true);
   // The raw consumers use kafkajs's defaults, as a hand-written consumer would, and the same fetch
   // wait as the framework so neither idles longer at the end of the topic.
   const fetchSizes = variant === 'eachBatch+fetch' ? DEFAULT_CONSUMER_CONFIG : {};
@@ -208,14 +218,20 @@ async function measureFramework(
   brokers: string[],
   topic: string,
   groupId: string,
+  observed: boolean,
 ): Promise<number> {
   process.env.BENCH_CONSUME_TOPIC = topic;
   const { createApp, close } = await import('@midwayjs/mock');
   const { benchCounter } = await import('./fixtures/consume-app/src/counter');
   const finished = benchCounter.reset(MESSAGES);
+  const observability = observed ? await observabilityConfig() : {};
   const app = await createApp(join(__dirname, 'fixtures/consume-app'), {
     globalConfig: {
-      kafka: { kafkaConfig: { clientId: 'bench-framework', brokers }, consumerConfig: { groupId } },
+      kafka: {
+        kafkaConfig: { clientId: 'bench-framework', brokers },
+        consumerConfig: { groupId },
+        ...observability,
+      },
       midwayLogger: { default: { level: 'warn', consoleLevel: 'warn' } },
     },
   });
@@ -223,6 +239,12 @@ async function measureFramework(
   const rate = (MESSAGES - 1) / ((benchCounter.lastAt - benchCounter.firstAt) / 1000);
   await close(app);
   return rate;
+}
+
+/** Metrics (in a registry of their own) and tracing on, without an OpenTelemetry SDK. */
+async function observabilityConfig() {
+  const { Registry } = await import('prom-client');
+  return { metrics: { enabled: true, registry: new Registry() }, tracing: { enabled: true } };
 }
 
 async function stopQuietly(consumer: Consumer): Promise<void> {
@@ -250,11 +272,20 @@ function report(rows: { partitions: number; variant: Variant; rates: number[] }[
   console.log(
     `(not a target: framework / raw eachBatch with the framework's fetch sizes = ${ratio('eachBatch+fetch').toFixed(2)})`,
   );
-  const result = {
+  const result: Record<string, string | number> = {
     bench: 'consume',
     ratio_vs_eachMessage: Number(ratio('eachMessage').toFixed(2)),
     ratio_vs_eachBatch: Number(ratio('eachBatch').toFixed(2)),
   };
+  if (OBSERVABILITY) {
+    // How much slower the listener is with metrics and tracing on (the worse partition count).
+    const costs = PARTITION_COUNTS.map(p => {
+      const rate = (v: Variant) =>
+        median(rows.find(r => r.partitions === p && r.variant === v)!.rates);
+      return 1 - rate('framework+obs') / rate('framework');
+    });
+    result.observability_cost = Number(Math.max(...costs).toFixed(3));
+  }
   console.log('\n(ratios: the smaller over 1 and 4 partitions of framework median / raw median)');
   console.log(JSON.stringify(result));
 }

@@ -28,10 +28,25 @@ export function createConsumerInstruments(
     ? new ConsumerMetrics(metrics, () => kafka().admin(), logger)
     : NO_CONSUMER_OBSERVER;
   return {
-    observer,
+    observer: tracing ? refreshingTracing(observer, tracing) : observer,
     instrument: runtime => {
       const observed = { ...runtime, observer: observer.listener(runtime.plan) };
       return tracing ? traceListener(observed, tracing) : observed;
     },
+  };
+}
+
+/** `observer`, and tracing looks again per fetched batch whether an SDK is registered. */
+function refreshingTracing(observer: ConsumerObserver, tracing: Tracing): ConsumerObserver {
+  return {
+    listener: plan => observer.listener(plan),
+    fetched: (groupId, topic, partition, highWatermark, firstOffset) => {
+      tracing.refresh();
+      observer.fetched(groupId, topic, partition, highWatermark, firstOffset);
+    },
+    progressed: (groupId, topic, partition, offset) =>
+      observer.progressed(groupId, topic, partition, offset),
+    statusChanged: event => observer.statusChanged(event),
+    close: () => observer.close(),
   };
 }

@@ -12,7 +12,7 @@ const MAX_LINKS = 128;
  * OpenTelemetry messaging attributes, whose parent is the context the message was sent from (its
  * `traceparent`): the handler's own spans (HTTP, database) join the producer's trace. Every retry
  * is a span of its own under the same parent. A batch's span links to each message's context.
- * While no SDK is registered the listener runs as it is.
+ * While no SDK is registered the listener runs as it is (whether one is, is looked at per batch).
  */
 export function traceListener(runtime: ListenerRuntime, tracing: Tracing): ListenerRuntime {
   const inner = runtime.invoke;
@@ -21,7 +21,7 @@ export function traceListener(runtime: ListenerRuntime, tracing: Tracing): Liste
   return {
     ...runtime,
     invoke: (ctx: KafkaContext) => {
-      const tracer = tracing.tracerNow();
+      const tracer = tracing.current;
       if (!tracer) return inner(ctx);
       const batch = ctx.messages;
       const parent = batch ? api.ROOT_CONTEXT : tracing.extract(ctx.message);

@@ -7,6 +7,8 @@ import { decodeEnvelope } from '../../src/envelope/envelope';
 import { resolveMetricsSettings } from '../../src/metrics/settings';
 import { Buckets, CollectedMetric, histogramValues } from '../../src/metrics/collected';
 import { tracingEnabled } from '../../src/tracing/settings';
+import { ConsumerMetrics } from '../../src/metrics/consumer-metrics';
+import { sampleOf } from '../observability/support';
 import { parseTraceParent, traceIdForLog } from '../../src/tracing/trace-id';
 
 class Videos {}
@@ -194,5 +196,53 @@ describe('collected metrics', () => {
         '',
       ].join('\n'),
     );
+  });
+});
+
+describe('handler timing of a listener', () => {
+  const listenerPlan = plan({});
+  const message = { timestamp: String(Date.now()) } as KafkaMessage;
+
+  async function run(deliveries: number, pause: () => void) {
+    const registry = new Registry();
+    const metrics = new ConsumerMetrics(
+      resolveMetricsSettings({ enabled: true, registry })!,
+      () => ({}) as never,
+      console as never,
+    );
+    const tally = metrics.listener(listenerPlan);
+    for (let i = 0; i < deliveries; i++) {
+      tally.handled(message, tally.start(), 1);
+      pause();
+    }
+    const labels = { listener: 'Videos.on' };
+    const result = {
+      messages: await sampleOf(registry, 'kafka_consumer_messages_total', labels),
+      timed: await sampleOf(registry, 'kafka_consumer_handler_duration_seconds_count', labels),
+      latencies: await sampleOf(
+        registry,
+        'kafka_consumer_end_to_end_latency_seconds_count',
+        labels,
+      ),
+    };
+    await metrics.close();
+    return result;
+  }
+
+  it('times every delivery of a listener that is not flooded', async () => {
+    const spin = () => {
+      const until = performance.now() + 0.02;
+      while (performance.now() < until);
+    };
+    expect(await run(600, spin)).toEqual({ messages: 600, timed: 600, latencies: 600 });
+  });
+
+  it('times one delivery in 16, counted 16 times, once deliveries come faster than 100,000 a second', async () => {
+    const { messages, timed, latencies } = await run(20_000, () => undefined);
+    expect(messages).toBe(20_000);
+    // The deliveries after the last timed one are not counted yet: fewer than 16.
+    expect(timed).toBeGreaterThan(20_000 - 16);
+    expect(timed).toBeLessThanOrEqual(20_000);
+    expect(latencies).toBe(timed);
   });
 });
