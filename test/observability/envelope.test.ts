@@ -1,16 +1,8 @@
 import { Registry } from 'prom-client';
-import { kafkaToolClasses } from 'midway-kafka/testing';
 import { KafkaService, readDeadLetterHeaders, type Application } from 'midway-kafka';
-import {
-  brokers,
-  consumeFromStart,
-  createTopicNamed,
-  produce,
-  uniqueName,
-  waitFor,
-} from '../helpers/kafka';
+import { consumeFromStart, createTopicNamed, produce, uniqueName, waitFor } from '../helpers/kafka';
 import { fixture, startApp, stopApp } from '../helpers/app';
-import { kafkaVersion, runKafkaTool } from '../testing/support';
+import { consoleProduce } from '../testing/support';
 import { names, received } from './fixtures/envelope/src/names';
 import { sampleOf } from './support';
 
@@ -120,25 +112,8 @@ describe('the JSON envelope {type, data, timestamp, source, traceId}', () => {
       traceId: 'seed-trace-1',
     };
     // parse.headers: "name:value<TAB>key|value"; traceparent has neither ':' nor ','.
-    const line = `traceparent:00-${traceId}-00f067aa0ba902b7-01\tjava-1|${JSON.stringify(envelope)}\n`;
-    const produced = await runKafkaTool(
-      kafkaToolClasses(kafkaVersion()).consoleProducer,
-      [
-        '--bootstrap-server',
-        brokers().join(','),
-        '--topic',
-        names.videos,
-        '--property',
-        'parse.key=true',
-        '--property',
-        'key.separator=|',
-        '--property',
-        'parse.headers=true',
-        '--producer-property',
-        'acks=all',
-      ],
-      line,
-    );
+    const line = `traceparent:00-${traceId}-00f067aa0ba902b7-01\tjava-1|${JSON.stringify(envelope)}`;
+    const produced = await consoleProduce(names.videos, [line]);
     expect({ code: produced.code, stderr: produced.stderr }).toMatchObject({ code: 0 });
 
     await waitFor(

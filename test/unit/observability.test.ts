@@ -246,3 +246,34 @@ describe('handler timing of a listener', () => {
     expect(latencies).toBe(timed);
   });
 });
+
+describe('optional peers', () => {
+  type Settings = typeof import('../../src/metrics/settings');
+  type Otel = typeof import('../../src/tracing/otel');
+  it.each([
+    [
+      'prom-client',
+      () =>
+        jest
+          .requireActual<Settings>('../../src/metrics/settings')
+          .resolveMetricsSettings({ enabled: true }),
+      'kafka.metrics.enabled: metrics need the prom-client package',
+      'npm i prom-client',
+    ],
+    [
+      '@opentelemetry/api',
+      () => jest.requireActual<Otel>('../../src/tracing/otel').loadOtel(),
+      'kafka.tracing.enabled: tracing needs the @opentelemetry/api package',
+      'npm i @opentelemetry/api',
+    ],
+  ])('fails start with what to install when %s is missing', (name, load, problem, fix) => {
+    jest.isolateModules(() => {
+      jest.doMock(name, () => {
+        throw new Error(`Cannot find module '${name}'`);
+      });
+      expect(load).toThrow(problem);
+      expect(load).toThrow(fix);
+      jest.dontMock(name);
+    });
+  });
+});
