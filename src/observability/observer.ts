@@ -40,17 +40,26 @@ export interface ConsumerObserver {
   close(): Promise<void>;
 }
 
-/** One `KafkaService` call, from before its messages are checked until it settles. */
+/** One traced `KafkaService` call, from before its messages are checked until it settles. */
 export interface SendObservation {
-  /** The messages to check and send (tracing adds its headers to copies of them). */
+  /** The messages to check and send: copies of the call's, with trace headers. */
   readonly messages: unknown;
-  /** The call was queued (`sent` settles with it) or failed before that (`Error`). */
+  /** The call was queued (`sent` settles with it) or failed before that (an error). */
   end(outcome: Promise<RecordMetadata[]> | unknown): void;
 }
 
-/** What happens to `KafkaService`'s calls and produce requests. */
+/**
+ * What happens to `KafkaService`'s calls and produce requests. A call is timed from `start()`
+ * until `settled()`, which the batcher calls where each call settles: no promise of its own per
+ * call, which thousands of concurrent calls would pay for.
+ */
 export interface ProducerObserver {
-  begin(topic: string, messages: unknown): SendObservation;
+  /** Tracing of one call, or undefined when nothing traces it (the messages go as they are). */
+  trace(topic: string, messages: unknown): SendObservation | undefined;
+  /** A clock reading (ms) when a call is made, or 0 when calls are not timed. */
+  start(): number;
+  /** A call of `messages` messages to `topic` settled: written (no `error`) or failed. */
+  settled(topic: string, messages: number, startedAt: number, error?: unknown): void;
   /** A produce request of `messages` messages for `topic` was handed to kafkajs. */
   request(topic: string, messages: number): void;
   close(): void;
@@ -74,4 +83,12 @@ export const NO_CONSUMER_OBSERVER: ConsumerObserver = {
   progressed: nothing,
   statusChanged: nothing,
   close: async () => undefined,
+};
+
+export const NO_PRODUCER_OBSERVER: ProducerObserver = {
+  trace: () => undefined,
+  start: () => 0,
+  settled: nothing,
+  request: nothing,
+  close: nothing,
 };

@@ -28,7 +28,7 @@ import { splitMetadata } from './metadata';
 import { ProducerSession } from './producer-session';
 import { refuseCall } from './record-checks';
 import { AdminTopicDescriber, TopicLimitsCache } from './topic-limits';
-import type { ProducerObserver } from '../observability/observer';
+import { NO_PRODUCER_OBSERVER, type ProducerObserver } from '../observability/observer';
 import { createProducerObserver } from '../observability/producer-observer';
 import { resolveMetricsSettings } from '../metrics/settings';
 import { tracingEnabled } from '../tracing/settings';
@@ -62,8 +62,8 @@ export class KafkaService {
   private readonly tracker = new PartitionTracker();
   private describer: AdminTopicDescriber | undefined;
   private limits: TopicLimitsCache | undefined;
-  /** Metrics and tracing of the calls; undefined when both are off (no work per call then). */
-  private observer: ProducerObserver | undefined;
+  /** Metrics and tracing of the calls; observes nothing when both are off. */
+  private observer: ProducerObserver = NO_PRODUCER_OBSERVER;
   private envelopes: EnvelopeWriter | undefined;
 
   @Init()
@@ -114,7 +114,7 @@ export class KafkaService {
         this.limits,
         settings.batching,
         producerConfig.idempotent === true,
-        observer && ((topic, messages) => observer.request(topic, messages)),
+        observer,
       );
     }
     this.state = 'running';
@@ -137,14 +137,18 @@ export class KafkaService {
         );
       }
       const { topic } = record;
-      const observed = this.observer?.begin(topic, record.messages);
+      const { observer } = this;
+      const startedAt = observer.start();
+      const traced = observer.trace(topic, record.messages);
       try {
-        const prepared = prepareMessages(topic, observed ? observed.messages : record.messages);
-        const sent = this.sendPrepared(session, topic, prepared, this.sendOptions(topic, record));
-        observed?.end(sent);
+        const prepared = prepareMessages(topic, traced ? traced.messages : record.messages);
+        const options = this.sendOptions(topic, record);
+        const sent = this.sendPrepared(session, topic, prepared, options, startedAt);
+        traced?.end(sent);
         return sent;
       } catch (error) {
-        observed?.end(error);
+        observer.settled(topic, countOf(record.messages), startedAt, error);
+        traced?.end(error);
         throw error;
       }
     } catch (error) {
@@ -158,10 +162,17 @@ export class KafkaService {
     topic: string,
     prepared: PreparedMessages,
     options: SendOptions,
+    startedAt: number,
   ): Promise<RecordMetadata[]> {
     if (prepared.messages.length === 0) return Promise.resolve([]);
-    if (this.batcher) return this.batcher.enqueue(topic, prepared, options);
-    return this.sendAlone(session, topic, prepared, options);
+    if (this.batcher) return this.batcher.enqueue(topic, prepared, options, startedAt);
+    const sent = this.sendAlone(session, topic, prepared, options);
+    const count = prepared.messages.length;
+    sent.then(
+      () => this.observer.settled(topic, count, startedAt),
+      (error: unknown) => this.observer.settled(topic, count, startedAt, error),
+    );
+    return sent;
   }
 
   /** One call as one produce request (batching switched off). */
@@ -210,25 +221,28 @@ export class KafkaService {
         'KafkaService.sendBatch expects { topicMessages: [{ topic, messages }] }.',
       );
     }
-    const observed = topicMessages.map(({ topic, messages }) =>
-      this.observer?.begin(topic, messages),
-    );
+    const { observer } = this;
+    const startedAt = observer.start();
+    const traced = topicMessages.map(({ topic, messages }) => observer.trace(topic, messages));
     let parts;
     try {
       // Check everything first, so a bad message fails the whole call before any of it is sent.
       parts = topicMessages.map(({ topic, messages }, i) => ({
         topic,
-        prepared: prepareMessages(topic, observed[i] ? observed[i].messages : messages),
+        prepared: prepareMessages(topic, traced[i] ? traced[i].messages : messages),
         options: this.sendOptions(topic, batch),
       }));
     } catch (error) {
-      for (const observation of observed) observation?.end(error);
+      topicMessages.forEach(({ topic, messages }, i) => {
+        observer.settled(topic, countOf(messages), startedAt, error);
+        traced[i]?.end(error);
+      });
       throw error;
     }
     const results = await Promise.all(
       parts.map((part, i) => {
-        const sent = this.sendPrepared(session, part.topic, part.prepared, part.options);
-        observed[i]?.end(sent);
+        const sent = this.sendPrepared(session, part.topic, part.prepared, part.options, startedAt);
+        traced[i]?.end(sent);
         return sent;
       }),
     );
@@ -292,7 +306,7 @@ export class KafkaService {
       }
     }
     this.limits?.close();
-    this.observer?.close();
+    this.observer.close();
     await Promise.all([this.session?.disconnect(), this.describer?.close()]);
     this.state = 'stopped';
   }
@@ -330,6 +344,11 @@ export class KafkaService {
 }
 
 const DEFAULT_SEND_OPTIONS: SendOptions = Object.freeze({ acks: DEFAULT_ACKS });
+
+/** How many messages a call has, before they are checked. */
+function countOf(messages: unknown): number {
+  return Array.isArray(messages) ? messages.length : 0;
+}
 
 function stoppedError(topic?: string): KafkaComponentError {
   const what = topic ? `send to Kafka topic "${topic}"` : 'send';

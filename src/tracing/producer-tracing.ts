@@ -1,5 +1,5 @@
 import type { Message } from 'kafkajs';
-import type { ProducerObserver, SendObservation } from '../observability/observer';
+import type { SendObservation } from '../observability/observer';
 import type { Tracing } from './otel';
 
 type Headers = Record<string, string | Buffer | (string | Buffer)[]>;
@@ -9,13 +9,14 @@ type Headers = Record<string, string | Buffer | (string | Buffer)[]>;
  * active where it was called, and every message of the call carries that span's trace context in
  * its `traceparent` (and `tracestate`) header. The caller's messages are copied, never changed.
  */
-export class ProducerTracing implements Pick<ProducerObserver, 'begin'> {
+export class ProducerTracing {
   constructor(private readonly tracing: Tracing) {}
 
-  begin(topic: string, messages: unknown): SendObservation {
+  /** Undefined while no SDK is registered (or for a call that is not a list of messages). */
+  begin(topic: string, messages: unknown): SendObservation | undefined {
     const tracer = this.tracing.tracerNow();
     // Not a list: left to the service's own checks, which reject it.
-    if (!tracer || !Array.isArray(messages)) return { messages, end: () => undefined };
+    if (!tracer || !Array.isArray(messages)) return undefined;
     const { api } = this.tracing;
     const parent = api.context.active();
     const span = tracer.startSpan(
