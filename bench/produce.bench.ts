@@ -125,8 +125,9 @@ async function main(): Promise<void> {
   }
   await raw.disconnect();
   await idempotent.disconnect();
-  await close(app);
+  // Midway's test apps close in the reverse order of their creation.
   if (observed) await observed.close(observed.app);
+  await close(app);
 
   const javaRates = await javaProducerPerformance(broker, newTopic).catch(error => {
     console.error(`Java ProducerPerformance could not run: ${(error as Error).message}`);
