@@ -43,18 +43,45 @@ const MIDWAY_MAJORS = (process.env.BENCH_MIDWAY ?? (MIDWAY4_INSTALLED ? '3,4' : 
  * `eachBatch+fetch` is the raw eachBatch consumer with the framework's fetch sizes: not a target,
  * it shows how much of the framework's lead comes from its defaults and what its own code costs.
  */
-type FrameworkVariant = 'framework' | 'framework-midway4' | 'framework-midway4-asyncctx';
+type FrameworkVariant =
+  'framework' | 'framework+obs' | 'framework-midway4' | 'framework-midway4-asyncctx';
 type Variant = FrameworkVariant | 'eachMessage' | 'eachBatch' | 'eachBatch+fetch';
-const FRAMEWORK_RUNS: Record<FrameworkVariant, { major: 3 | 4; asyncContext: boolean }> = {
+/** BENCH_OBSERVABILITY=1 adds `framework+obs`: Midway 3 with kafka.metrics and kafka.tracing on. */
+const OBSERVABILITY = process.env.BENCH_OBSERVABILITY === '1';
+interface FrameworkRun {
+  major: 3 | 4;
+  asyncContext: boolean;
+  /** Metrics (a registry of its own) and tracing on, no OpenTelemetry SDK registered. */
+  observed?: boolean;
+}
+const FRAMEWORK_RUNS: Record<FrameworkVariant, FrameworkRun> = {
   framework: { major: 3, asyncContext: false },
+  'framework+obs': { major: 3, asyncContext: false, observed: true },
   'framework-midway4': { major: 4, asyncContext: false },
   'framework-midway4-asyncctx': { major: 4, asyncContext: true },
 };
-const FRAMEWORKS = (Object.keys(FRAMEWORK_RUNS) as FrameworkVariant[]).filter(variant =>
-  MIDWAY_MAJORS.includes(FRAMEWORK_RUNS[variant].major),
+const FRAMEWORKS = (Object.keys(FRAMEWORK_RUNS) as FrameworkVariant[]).filter(
+  variant =>
+    MIDWAY_MAJORS.includes(FRAMEWORK_RUNS[variant].major) &&
+    (OBSERVABILITY || !FRAMEWORK_RUNS[variant].observed),
 );
 const ALL_VARIANTS: Variant[] = [...FRAMEWORKS, 'eachMessage', 'eachBatch', 'eachBatch+fetch'];
 const VARIANTS = (process.env.BENCH_VARIANTS?.split(',') as Variant[] | undefined) ?? ALL_VARIANTS;
+
+/**
+ * The order of repetition `rep`: rotated, so no variant always runs first (cold caches) or last.
+ * The listener with and without observability run back to back, so the load of this shared
+ * machine changes little between the two runs compared.
+ */
+function runOrder(rep: number): Variant[] {
+  const paired = VARIANTS.includes('framework') && VARIANTS.includes('framework+obs');
+  const pair: Variant[] =
+    rep % 2 === 0 ? ['framework', 'framework+obs'] : ['framework+obs', 'framework'];
+  const units: Variant[][] = paired
+    ? [pair, ...VARIANTS.filter(v => v !== 'framework' && v !== 'framework+obs').map(v => [v])]
+    : VARIANTS.map(v => [v]);
+  return units.map((_, i) => units[(i + rep) % units.length]).flat();
+}
 
 async function main(): Promise<void> {
   if (MIDWAY_MAJORS.some(major => major !== 3 && major !== 4)) {
@@ -80,7 +107,7 @@ async function main(): Promise<void> {
       const rates = new Map<Variant, number[]>(VARIANTS.map(v => [v, []]));
       for (let rep = 0; rep < REPETITIONS; rep++) {
         // Rotate the order so no variant always runs first (cold caches) or last.
-        const order = VARIANTS.map((_, i) => VARIANTS[(i + rep) % VARIANTS.length]);
+        const order = runOrder(rep);
         for (const variant of order) {
           await settleBeforeRun();
           const rate = await measure(variant, kafka, broker.brokers, topic);
@@ -232,7 +259,7 @@ async function measure(
 
 /** One run of bench/lib/framework-consumer.ts, in a child process on Midway `major`. */
 function measureFramework(
-  { major, asyncContext }: { major: 3 | 4; asyncContext: boolean },
+  { major, asyncContext, observed = false }: FrameworkRun,
   brokers: string[],
   topic: string,
   groupId: string,
@@ -249,6 +276,7 @@ function measureFramework(
       BENCH_GROUP: groupId,
       BENCH_MESSAGES: String(MESSAGES),
       BENCH_ASYNC_CONTEXT: String(asyncContext),
+      BENCH_OBSERVED: String(observed),
     },
   });
   return new Promise((resolve, reject) => {
@@ -304,6 +332,19 @@ function report(rows: { partitions: number; variant: Variant; rates: number[] }[
       return ratesOf(p, 'framework-midway4').map((rate, rep) => rate / midway3[rep]);
     });
     result.paired_midway4_vs_midway3 = round2(median(paired));
+  }
+  if (measured('framework') && measured('framework+obs')) {
+    // How much slower the listener is with metrics and tracing on, the worse partition count:
+    // the median of the back-to-back pairs, and (for reference) the ratio of the two medians.
+    const worst = (cost: (p: number) => number) =>
+      Number(Math.max(...PARTITION_COUNTS.map(cost)).toFixed(3));
+    result.observability_cost = worst(p => {
+      const plain = ratesOf(p, 'framework');
+      return median(ratesOf(p, 'framework+obs').map((observed, i) => 1 - observed / plain[i]));
+    });
+    result.observability_cost_of_medians = worst(
+      p => 1 - median(ratesOf(p, 'framework+obs')) / median(ratesOf(p, 'framework')),
+    );
   }
   if (measured('framework') && measured('framework-midway4-asyncctx')) {
     result.ratio_midway4_asyncctx_vs_midway3 = round2(

@@ -17,6 +17,11 @@ import { DEFAULT_RETRY_POLICY } from '../src/consumer/retry/retry-policy';
 import { ONE_BY_ONE, type GroupPlan, type PlannedListener } from '../src/listener/plan-groups';
 import type { IMidwayKafkaContext } from '../src/interface';
 import { median } from './lib/stats';
+import {
+  createConsumerInstruments,
+  type ConsumerInstruments,
+} from '../src/observability/consumer-observer';
+import type { MidwayKafkaConfig } from '../src/interface';
 
 const BATCH = 3000;
 const BATCHES = 200;
@@ -56,7 +61,28 @@ function payload(): EachBatchPayload {
   } as unknown as EachBatchPayload;
 }
 
-async function frameworkHandler(): Promise<(p: EachBatchPayload) => Promise<void>> {
+/** BENCH_OBSERVABILITY=1 adds the listener with metrics, tracing (no SDK), and both. */
+const OBSERVED: Record<string, MidwayKafkaConfig> =
+  process.env.BENCH_OBSERVABILITY === '1'
+    ? {
+        metrics: { metrics: { enabled: true } },
+        tracing: { tracing: { enabled: true } },
+        'metrics+tracing': { metrics: { enabled: true }, tracing: { enabled: true } },
+      }
+    : {};
+
+async function frameworkHandler(
+  config: MidwayKafkaConfig = {},
+): Promise<(p: EachBatchPayload) => Promise<void>> {
+  if (config.metrics) {
+    const { Registry } = await import('prom-client');
+    config = { ...config, metrics: { ...config.metrics, registry: new Registry() } };
+  }
+  const instruments: ConsumerInstruments = createConsumerInstruments(
+    config,
+    () => ({}) as never,
+    console as never,
+  );
   const container = new MidwayContainer();
   container.bind(EmptyListener);
   const listener = {
@@ -121,7 +147,7 @@ async function frameworkHandler(): Promise<(p: EachBatchPayload) => Promise<void
   const membership = new Membership();
   return createBatchHandler({
     plan,
-    runtimes: new Map([[TOPIC, [runtime]]]),
+    runtimes: new Map([[TOPIC, [instruments.instrument(runtime)]]]),
     dispatcher,
     committer: new OffsetCommitter(noCommit, { interval: null, threshold: null }, logger),
     consumer: {} as never,
@@ -133,6 +159,7 @@ async function frameworkHandler(): Promise<(p: EachBatchPayload) => Promise<void
     timeSliceMs: 5000,
     pauseFor: () => undefined,
     onCommitAvailable: () => undefined,
+    observer: instruments.observer,
   });
 }
 
@@ -153,11 +180,20 @@ async function nsPerMessage(handler: (p: EachBatchPayload) => Promise<void>): Pr
 
 async function main(): Promise<void> {
   const framework = await frameworkHandler();
+  const observed = await Promise.all(
+    Object.entries(OBSERVED).map(async ([name, config]) => ({
+      name,
+      handler: await frameworkHandler(config),
+      runs: [] as number[],
+    })),
+  );
   const results = { framework: [] as number[], bare: [] as number[] };
   await nsPerMessage(framework); // warm-up
+  for (const variant of observed) await nsPerMessage(variant.handler);
   for (let rep = 0; rep < REPETITIONS; rep++) {
     results.framework.push(await nsPerMessage(framework));
     results.bare.push(await nsPerMessage(bareHandler));
+    for (const variant of observed) variant.runs.push(await nsPerMessage(variant.handler));
   }
   const f = median(results.framework);
   const b = median(results.bare);
@@ -165,8 +201,18 @@ async function main(): Promise<void> {
   console.log(
     `framework ${f.toFixed(0)} ns/msg, bare loop ${b.toFixed(0)} ns/msg (${handled} handled)`,
   );
+  const extra: Record<string, number> = {};
+  for (const { name, runs } of observed) {
+    const cost = median(runs) - f;
+    console.log(`with ${name}: ${median(runs).toFixed(0)} ns/msg, ${cost.toFixed(0)} ns more`);
+    extra[`${name}_ns_per_message`] = Math.round(cost);
+  }
   console.log(
-    JSON.stringify({ bench: 'dispatch', framework_overhead_ns_per_message: Math.round(f - b) }),
+    JSON.stringify({
+      bench: 'dispatch',
+      framework_overhead_ns_per_message: Math.round(f - b),
+      ...extra,
+    }),
   );
 }
 

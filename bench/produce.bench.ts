@@ -11,7 +11,8 @@
  * uses its own defaults (idempotent, one request in flight). A fourth row, hand-batching on an
  * idempotent kafkajs producer, shows what idempotence itself costs; it is not in the ratios.
  * The variants run in turn, three times, and the medians are compared. The broker comes from
- * KAFKA_BROKERS or is started locally.
+ * KAFKA_BROKERS or is started locally. BENCH_OBSERVABILITY=1 adds KafkaService with kafka.metrics
+ * and kafka.tracing on (no OpenTelemetry SDK registered), to compare with the plain one.
  */
 import { Kafka, logLevel, type Message, type Producer } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
@@ -29,8 +30,11 @@ const CONCURRENCY = 1_000;
 const HAND_BATCH = 1_000;
 const REPETITIONS = 3;
 
+const OBSERVABILITY = process.env.BENCH_OBSERVABILITY === '1';
+
 type Variant =
   | 'midway-kafka send'
+  | 'midway-kafka send, metrics+tracing'
   | 'kafkajs send per call'
   | 'kafkajs send batched'
   | 'kafkajs send batched, idempotent';
@@ -58,7 +62,8 @@ async function main(): Promise<void> {
     return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
   };
 
-  const { app, close, kafkaService } = await startService(broker.brokers);
+  const { app, close, kafkaService } = await startService(broker.brokers, false);
+  const observed = OBSERVABILITY ? await startService(broker.brokers, true) : undefined;
   const raw: Producer = kafka.producer();
   await raw.connect();
   // KafkaService's safety settings on a plain producer: what idempotence itself costs.
@@ -76,11 +81,17 @@ async function main(): Promise<void> {
     }
   };
 
-  const runs: Record<Variant, (topic: string) => Promise<unknown>> = {
+  const runs: Partial<Record<Variant, (topic: string) => Promise<unknown>>> = {
     'midway-kafka send': topic =>
       runConcurrently(MESSAGES, CONCURRENCY, () =>
         kafkaService.send({ topic, messages: [{ value }] }),
       ),
+    ...(observed && {
+      'midway-kafka send, metrics+tracing': (topic: string) =>
+        runConcurrently(MESSAGES, CONCURRENCY, () =>
+          observed.kafkaService.send({ topic, messages: [{ value }] }),
+        ),
+    }),
     'kafkajs send per call': topic =>
       runConcurrently(MESSAGES, CONCURRENCY, () =>
         raw.send({ topic, acks: -1, messages: [{ value }] }),
@@ -91,21 +102,20 @@ async function main(): Promise<void> {
   const variants = Object.keys(runs) as Variant[];
   const rates: Record<Variant, number[]> = {
     'midway-kafka send': [],
+    'midway-kafka send, metrics+tracing': [],
     'kafkajs send per call': [],
     'kafkajs send batched': [],
     'kafkajs send batched, idempotent': [],
   };
 
   // Warm-up: connections, metadata and JIT, so the first measured run is not penalised.
-  for (const variant of variants) await runs[variant](await newTopic('warmup'));
+  for (const variant of variants) await runs[variant]!(await newTopic('warmup'));
 
   for (let rep = 0; rep < REPETITIONS; rep++) {
-    // Rotate the order so no variant always runs first (or last) on a warm broker.
-    const order = variants.map((_, i) => variants[(i + rep) % variants.length]);
-    for (const variant of order) {
+    for (const variant of runOrder(variants, rep)) {
       const topic = await newTopic('run');
       await settleBeforeRun();
-      const ms = await timed(() => runs[variant](topic));
+      const ms = await timed(() => runs[variant]!(topic));
       const count = await written(topic);
       if (count !== MESSAGES)
         throw new Error(`${variant} wrote ${count} messages, expected ${MESSAGES}`);
@@ -115,6 +125,8 @@ async function main(): Promise<void> {
   }
   await raw.disconnect();
   await idempotent.disconnect();
+  // Midway's test apps close in the reverse order of their creation.
+  if (observed) await observed.close(observed.app);
   await close(app);
 
   const javaRates = await javaProducerPerformance(broker, newTopic).catch(error => {
@@ -153,12 +165,42 @@ async function main(): Promise<void> {
     ratio_vs_kafkajs_per_call: round(ours / median(rates['kafkajs send per call'])),
     ratio_vs_kafkajs_batched: round(ours / median(rates['kafkajs send batched'])),
     ratio_vs_java: javaRates.length > 0 ? round(ours / median(javaRates)) : null,
+    // The median of the back-to-back pairs, and (for reference) the ratio of the two medians.
+    ...(OBSERVABILITY && {
+      observability_cost: Number(
+        median(
+          rates['midway-kafka send, metrics+tracing'].map(
+            (observed, rep) => 1 - observed / rates['midway-kafka send'][rep],
+          ),
+        ).toFixed(3),
+      ),
+      observability_cost_of_medians: Number(
+        (1 - median(rates['midway-kafka send, metrics+tracing']) / ours).toFixed(3),
+      ),
+    }),
   };
   console.log(JSON.stringify(result));
 }
 
+/**
+ * Rotated, so no variant always runs first (or last) on a warm broker. KafkaService with and
+ * without observability run back to back, first one then the other, so the load of this shared
+ * machine changes little between the two.
+ */
+function runOrder(variants: Variant[], rep: number): Variant[] {
+  const plain: Variant = 'midway-kafka send';
+  const observed: Variant = 'midway-kafka send, metrics+tracing';
+  const units: Variant[][] = variants.includes(observed)
+    ? [
+        rep % 2 === 0 ? [plain, observed] : [observed, plain],
+        ...variants.filter(v => v !== plain && v !== observed).map(v => [v]),
+      ]
+    : variants.map(v => [v]);
+  return units.map((_, i) => units[(i + rep) % units.length]).flat();
+}
+
 /** A Midway app with just the component, the way an application gets its KafkaService. */
-async function startService(brokers: string[]) {
+async function startService(brokers: string[], observed: boolean) {
   const { createLightApp, close } = await import('@midwayjs/mock');
   const component = await import('../src');
   const lingerMs = process.env.BENCH_LINGER_MS;
@@ -170,6 +212,11 @@ async function startService(brokers: string[]) {
       kafka: {
         kafkaConfig: { clientId: 'bench-kafka-service', brokers, logLevel: logLevel.WARN },
         ...(lingerMs !== undefined ? { producerBatching: { lingerMs: Number(lingerMs) } } : {}),
+        // Metrics in a registry of their own, tracing without an OpenTelemetry SDK.
+        ...(observed && {
+          metrics: { enabled: true, registry: new (await import('prom-client')).Registry() },
+          tracing: { enabled: true },
+        }),
       },
       midwayLogger: { default: { disableFile: true, disableError: true, level: 'warn' } },
     },

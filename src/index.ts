@@ -29,3 +29,7 @@ export type {
   RequestReplyConfig,
 } from './request-reply/options';
 export type { RequestReplyStats } from './request-reply/pending-requests';
+export type { Envelope } from './envelope/envelope';
+export type { KafkaEnvelopeConfig, UnmatchedTypePolicy } from './envelope/settings';
+export type { KafkaMetricsConfig } from './metrics/settings';
+export type { KafkaTracingConfig } from './tracing/settings';

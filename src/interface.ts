@@ -9,6 +9,10 @@ import type { ProducerBatchingOptions } from './producer/options';
 import type { RetryPolicy } from './consumer/retry/retry-policy';
 import type { DeserializerOption } from './consumer/deserialize';
 import type { RequestReplyConfig } from './request-reply/options';
+import type { Envelope } from './envelope/envelope';
+import type { KafkaEnvelopeConfig, UnmatchedTypePolicy } from './envelope/settings';
+import type { KafkaMetricsConfig } from './metrics/settings';
+import type { KafkaTracingConfig } from './tracing/settings';
 
 /** How a listener's offsets are committed; mirrors kafkajs's `ConsumerRunConfig` names. */
 export interface KafkaListenerRunConfig {
@@ -66,6 +70,16 @@ export interface KafkaListenerOptions {
   batch?: boolean;
   /** Most messages in one batch (default 500). */
   maxBatchSize?: number;
+  /**
+   * The value is a JSON envelope `{type, data, timestamp, source, traceId}`: `ctx.payload` is its
+   * `data`, `ctx.envelope` the whole. A malformed one fails as undecodable (dead-lettered by
+   * default). Default: `kafka.envelope.enabled`.
+   */
+  envelope?: boolean;
+  /** With `envelope`: the types this listener takes, e.g. `'video.created'` or a list (default: all). */
+  type?: string | string[];
+  /** With `type`: what becomes of an envelope of another type (default `kafka.envelope.unmatchedType`, `'skip'`). */
+  unmatchedType?: UnmatchedTypePolicy;
   /**
    * With `batch`: a batch smaller than `maxBatchSize` waits up to this many ms (from its first
    * message's arrival) for more messages before it is handed over (default 0: at once).
@@ -132,6 +146,12 @@ export interface MidwayKafkaConfig extends IConfigurationOptions {
    * naming it, for clusters whose topics are provisioned elsewhere.
    */
   createDeadLetterTopics?: boolean;
+  /** Prometheus metrics through prom-client (off by default). */
+  metrics?: KafkaMetricsConfig;
+  /** OpenTelemetry spans and W3C trace context in headers (off by default). */
+  tracing?: KafkaTracingConfig;
+  /** The JSON envelope `emit(topic, data, { type })` writes and `envelope: true` listeners read. */
+  envelope?: KafkaEnvelopeConfig;
 }
 
 /** The request-scoped context of one Kafka message (`@Inject() ctx`). */
@@ -155,6 +175,10 @@ export interface IMidwayKafkaContext extends IMidwayContext {
   pause(): () => void;
   /** For a batch listener (`batch: true`): the messages of the batch; `message` is the last. */
   readonly messages?: readonly KafkaMessage[];
+  /** For a listener with `envelope: true`: the decoded envelope (`payload` is its `data`). */
+  readonly envelope?: Envelope;
+  /** The message's trace id: from its `traceparent` header, else its envelope, else the span tracing runs it in. */
+  readonly traceId?: string;
 }
 
 /** The context of a batch listener: `payload` is the array of decoded messages. */

@@ -5,7 +5,8 @@
  * adds configuration hooks of its own to every object Midway 4 creates), counts BENCH_MESSAGES
  * deliveries of BENCH_CONSUME_TOPIC to its listener in the fresh group BENCH_GROUP, and sends the
  * rate to the parent. BENCH_ASYNC_CONTEXT turns Midway's async context manager on or off
- * (Midway 3's default is off, Midway 4's on).
+ * (Midway 3's default is off, Midway 4's on); BENCH_OBSERVED turns kafka.metrics and
+ * kafka.tracing on.
  */
 import { join } from 'node:path';
 import { Bootstrap } from '@midwayjs/bootstrap';
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
       kafka: {
         kafkaConfig: { clientId: 'bench-framework', brokers: env('KAFKA_BROKERS').split(',') },
         consumerConfig: { groupId: env('BENCH_GROUP') },
+        ...(process.env.BENCH_OBSERVED === 'true' ? await observability() : {}),
       },
       midwayLogger: { default: { level: 'warn', consoleLevel: 'warn', dir: join(appDir, 'logs') } },
       asyncContextManager: { enable: env('BENCH_ASYNC_CONTEXT') === 'true' },
@@ -37,6 +39,12 @@ async function main(): Promise<void> {
   const rate = (messages - 1) / ((benchCounter.lastAt - benchCounter.firstAt) / 1000);
   await Bootstrap.stop();
   process.send!({ rate });
+}
+
+/** Metrics (in a registry of their own) and tracing on, without an OpenTelemetry SDK. */
+async function observability() {
+  const { Registry } = await import('prom-client');
+  return { metrics: { enabled: true, registry: new Registry() }, tracing: { enabled: true } };
 }
 
 main().then(

@@ -254,6 +254,83 @@ async function settle(
   }
 }
 
+/** One sample of the Prometheus text format: `name{label="value",…} 12.5`. */
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+function parseMetrics(text: string): Sample[] {
+  const samples: Sample[] = [];
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!match) continue;
+    const labels: Record<string, string> = {};
+    for (const [, name, value] of (match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)) {
+      labels[name] = value;
+    }
+    samples.push({ name: match[1], labels, value: Number(match[3]) });
+  }
+  return samples;
+}
+
+/** The `q` quantile of a Prometheus histogram, interpolated in its bucket (as histogram_quantile does). */
+function histogramQuantile(buckets: Sample[], q: number): number {
+  const bounds = buckets
+    .map(b => ({ le: b.labels.le === '+Inf' ? Infinity : Number(b.labels.le), count: b.value }))
+    .sort((a, b) => a.le - b.le);
+  const total = bounds.at(-1)?.count ?? 0;
+  const rank = q * total;
+  let lower = 0;
+  let below = 0;
+  for (const { le, count } of bounds) {
+    if (count >= rank && total > 0) {
+      if (le === Infinity) return lower;
+      return lower + ((le - lower) * (rank - below)) / Math.max(count - below, 1);
+    }
+    lower = le;
+    below = count;
+  }
+  return 0;
+}
+
+/** What GET /metrics says, as an operator's dashboard would show it. */
+async function printMetrics(url: string): Promise<void> {
+  const samples = parseMetrics(await (await fetch(`${url}/metrics`)).text());
+  const fulfil = (name: string) =>
+    samples.filter(s => s.name === name && s.labels.listener === 'OrderConsumer.fulfil');
+  const total = (list: Sample[]) => list.reduce((sum, s) => sum + s.value, 0);
+  const p95 = histogramQuantile(fulfil('kafka_consumer_handler_duration_seconds_bucket'), 0.95);
+  const lag = total(samples.filter(s => s.name === 'kafka_consumer_lag'));
+  console.log(
+    `\n  GET /metrics (prom-client), as Prometheus reads it; listener OrderConsumer.fulfil:`,
+  );
+  const show = (label: string, value: string, source: string) =>
+    console.log(`    ${label.padEnd(18)} ${value.padStart(8)}   ${source}`);
+  show(
+    'consumed',
+    String(total(fulfil('kafka_consumer_messages_total'))),
+    'kafka_consumer_messages_total',
+  );
+  show(
+    'errors',
+    String(total(fulfil('kafka_consumer_handler_errors_total'))),
+    'kafka_consumer_handler_errors_total',
+  );
+  show(
+    'dead-lettered',
+    String(total(fulfil('kafka_consumer_dead_lettered_total'))),
+    'kafka_consumer_dead_lettered_total',
+  );
+  show(
+    'p95 handler time',
+    millis(p95 * 1000),
+    'from kafka_consumer_handler_duration_seconds buckets',
+  );
+  show('current lag', String(lag), 'kafka_consumer_lag, summed over the partitions');
+}
+
 function percentile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0;
@@ -360,6 +437,7 @@ async function main(): Promise<void> {
           : text;
       console.log(`    ${field.padEnd(24)} ${shown}`);
     }
+    await printMetrics(app.url);
     console.log();
 
     if (KEEP) {
@@ -372,7 +450,8 @@ async function main(): Promise<void> {
         `    curl -X POST ${url}/orders -H 'content-type: application/json' -d '{"sku":"book","quantity":0}'`,
       );
       console.log(`    curl ${url}/orders/<id from the answer>`);
-      console.log(`    curl ${url}/stats\n`);
+      console.log(`    curl ${url}/stats`);
+      console.log(`    curl ${url}/metrics\n`);
       console.log(
         `  KAFKA_BROKERS=${broker.brokers.join(',')}   logs: ${relative(process.cwd(), join(APP_DIR, 'logs'))}/`,
       );

@@ -82,3 +82,8 @@ export const RETRY_POLICY_RULES: NumberRules<RetryPolicy> = {
   multiplier: { min: 1 },
   jitter: { min: 0, max: 1 },
 };
+
+/** `kafka.metrics`: how old a partition's end may be before a scrape asks the broker again. */
+export const METRICS_RULES: NumberRules<{ lagRefreshInterval?: number }> = {
+  lagRefreshInterval: POSITIVE_DELAY,
+};

@@ -10,6 +10,7 @@ import type { Membership } from './membership';
 import { partitionKey, type CommitFn, type OffsetCommitter } from './offset-committer';
 import type { DeliveryScope, ListenerRuntime, MessageDispatcher } from './message-dispatcher';
 import type { PartitionPauses } from './partition-pauses';
+import type { ConsumerObserver } from '../observability/observer';
 
 export interface BatchHandlerDeps {
   readonly plan: GroupPlan;
@@ -29,6 +30,8 @@ export interface BatchHandlerDeps {
   pauseFor(topic: string, partition: number, delayMs: number, reason: 'retry' | 'gathering'): void;
   /** The batch's own commit (kafkajs's consumer-group commit, one attempt, works while stopping). */
   onCommitAvailable(commit: CommitFn): void;
+  /** Told each batch's high watermark and how far it got (consumer lag). */
+  readonly observer: ConsumerObserver;
 }
 
 /** kafkajs's own default fetch wait, when a user config removed ours. */
@@ -96,6 +99,9 @@ async function handleBatch(
   if (membership.revoked) return giveUpPartitions(committer, commit, membership);
 
   const { delivery } = topicPlan;
+  // Once per batch: kafkajs returns the partition's end with every fetch, no extra request needed.
+  const { highWatermark, messages } = payload.batch;
+  deps.observer.fetched(plan.groupId, topic, partition, highWatermark, messages[0].offset);
   const partitionId = partitionKey(topic, partition);
   const scope: DeliveryScope = {
     id: `${plan.groupId}|${partitionId}`,
@@ -157,6 +163,8 @@ async function handleBatch(
     }
   } finally {
     run.close();
+    if (run.lastDone !== undefined)
+      deps.observer.progressed(plan.groupId, topic, partition, run.lastDone);
   }
   if (inFlight.abandoned) return;
   if (membership.revoked) return giveUpPartitions(committer, commit, membership);

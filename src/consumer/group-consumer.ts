@@ -13,6 +13,7 @@ import { StartOffsetPinner, type TopicPartitions } from './pin-start-offsets';
 import { subscribeWhenReady } from './subscribe';
 import { nextGroupJoin } from '../client/next-group-join';
 import { settlesWithin } from '../client/settles-within';
+import type { ConsumerObserver } from '../observability/observer';
 
 export interface GroupConsumerDeps {
   readonly kafka: Kafka;
@@ -25,6 +26,8 @@ export interface GroupConsumerDeps {
   readonly shutdownTimeout: number;
   /** How long one partition's batch is worked on before the consumer turns to the others. */
   readonly partitionTimeSlice: number;
+  /** Told each batch's progress (consumer lag); see BatchHandlerDeps. */
+  readonly observer: ConsumerObserver;
   onStatus(event: ConsumerStatusEvent): void;
 }
 
@@ -182,6 +185,7 @@ export class GroupConsumer {
       pauseFor: (topic, partition, delayMs, reason) =>
         this.pauseFor(consumer, pauses, { topic, partition, delayMs, reason }),
       onCommitAvailable: commit => (this.directCommit = commit),
+      observer: this.deps.observer,
     });
     await consumer.run({
       autoCommit: false,

@@ -17,6 +17,9 @@ import type { DeadLetterPublisher } from './dead-letter';
 import { retryDelay, type RetryPolicy } from './retry/retry-policy';
 import { FailingMessages } from './retry/failing-messages';
 import { BatchDispatcher } from './delivery/batch-dispatcher';
+import { NO_LISTENER_OBSERVER, type ListenerObserver } from '../observability/observer';
+import { traceIdForLog } from '../tracing/trace-id';
+import { SKIP_MESSAGE } from './skip-message';
 
 /** A partition as the dispatcher sees it: the context's scope plus whether work should stop. */
 export interface DeliveryScope extends PartitionScope {
@@ -36,6 +39,8 @@ export interface ListenerRuntime {
   readonly deserializer: Deserializer;
   /** Runs the listener; a promise when it (or anything around it) is asynchronous. */
   invoke(ctx: KafkaContext): unknown;
+  /** Told what becomes of each delivery (metrics); observes nothing unless they are on. */
+  readonly observer: ListenerObserver;
 }
 
 /**
@@ -131,21 +136,32 @@ export class MessageDispatcher {
         error => this.undeserializable(listener, scope, message, error),
       );
     }
+    if (payload === SKIP_MESSAGE) return this.skip(listener, scope, message);
     const ctx = createKafkaContext(this.deps.contextHost, scope, message, payload, 1);
+    const { observer } = listener;
+    const startedAt = observer.start();
     let result: unknown;
     try {
       result = listener.invoke(ctx);
     } catch (error) {
+      observer.failed(startedAt);
       return this.afterFailure(listener, scope, message, payload, 1, error, []);
     }
     const request = this.requestOf(message);
+    const failed = (error: unknown) => {
+      observer.failed(startedAt);
+      return this.afterFailure(listener, scope, message, payload, 1, error, []);
+    };
     if (!(result instanceof Promise)) {
+      observer.handled(message, startedAt, 1);
       return request ? this.answer(listener, scope, message, request, result) : 'done';
     }
-    return result.then(
-      request ? value => this.answer(listener, scope, message, request, value) : DONE,
-      error => this.afterFailure(listener, scope, message, payload, 1, error, []),
-    );
+    // Without metrics or a reply to send, no closure per message for the common outcome.
+    if (observer === NO_LISTENER_OBSERVER && !request) return result.then(DONE, failed);
+    return result.then(value => {
+      observer.handled(message, startedAt, 1);
+      return request ? this.answer(listener, scope, message, request, value) : 'done';
+    }, failed);
   }
 
   /** Where to answer `message`, when it is a request and requests are answered. */
@@ -189,8 +205,19 @@ export class MessageDispatcher {
     } catch (error) {
       return this.undeserializable(listener, scope, message, error);
     }
+    if (payload === SKIP_MESSAGE) return this.skip(listener, scope, message);
     const previous = this.failing.get(scope.id, message.offset)?.attempts.get(listener.plan.id);
     return this.attemptFrom(listener, scope, message, payload, (previous ?? 0) + 1, handled);
+  }
+
+  /** A message the listener does not take (see SKIP_MESSAGE): done, without calling it. */
+  private skip(listener: ListenerRuntime, scope: DeliveryScope, message: KafkaMessage): 'done' {
+    listener.observer.skipped();
+    // Skipping can be most of a topic's traffic: no trace id looked up for this line.
+    this.deps.logger.debug(
+      `[midway-kafka] ${listener.plan.id} skipped ${scope.topic}[${scope.partition}]@${message.offset}`,
+    );
+    return 'done';
   }
 
   /** A message the listener's deserializer rejects is not retried: its failure policy takes it. */
@@ -201,6 +228,7 @@ export class MessageDispatcher {
     error: unknown,
   ): Promise<DeliveryOutcome> {
     this.logFailure(listener, scope, message, error, 0, 'not deserializable');
+    listener.observer.failed(0);
     return this.settleAfter(
       scope,
       message,
@@ -218,12 +246,16 @@ export class MessageDispatcher {
     handled: readonly string[],
   ): Promise<DeliveryOutcome> {
     const request = this.requestOf(message);
+    const { observer } = listener;
     for (let attempt = first; ; attempt++) {
       const ctx = createKafkaContext(this.deps.contextHost, scope, message, payload, attempt);
+      const startedAt = observer.start();
       try {
         const value = await listener.invoke(ctx);
+        observer.handled(message, startedAt, 1);
         return request ? this.answer(listener, scope, message, request, value) : 'done';
       } catch (error) {
+        observer.failed(startedAt);
         const next = await this.nextAfterFailure(listener, scope, message, attempt, error, handled);
         if (next !== 'again') return next;
       }
@@ -282,6 +314,7 @@ export class MessageDispatcher {
       );
     }
     const retryInMs = retryDelay(retry, attempt);
+    listener.observer.retried();
     // A wait shorter than one fetch is cheaper in place (heartbeating) than a pause, which
     // costs a fetch cycle; a longer one pauses the partition so the others go on.
     if (retryInMs < scope.inPlaceRetryBelowMs) {
@@ -362,6 +395,7 @@ export class MessageDispatcher {
       try {
         // A publish may take up to sendTimeout, longer than the session: keep the membership.
         await this.heartbeating(scope, recover);
+        if (policy === 'dead-letter') listener.observer.deadLettered();
         this.deps.logger.warn(
           `[midway-kafka] ${listener.plan.id}: ${where(scope, message)} handed to the ${what}`,
         );
@@ -437,6 +471,9 @@ function origin(
   };
 }
 
+/** `topic[partition]@offset`, and the message's trace id when it has one. */
 function where(scope: DeliveryScope, message: KafkaMessage): string {
-  return `${scope.topic}[${scope.partition}]@${message.offset}`;
+  const traceId = traceIdForLog(message);
+  const trace = traceId === undefined ? '' : ` (traceId ${traceId})`;
+  return `${scope.topic}[${scope.partition}]@${message.offset}${trace}`;
 }

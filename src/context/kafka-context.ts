@@ -2,6 +2,8 @@ import { MidwayRequestContainer, type ILogger, type IMidwayContainer } from '@mi
 import type { Consumer, KafkaMessage } from 'kafkajs';
 import type { IMidwayKafkaApplication, IMidwayKafkaContext } from '../interface';
 import type { ApplicationContainer } from '../midway/core-major';
+import { KafkaEnvelope, type Envelope } from '../envelope/envelope';
+import { traceIdOf } from '../tracing/trace-id';
 
 /** What a context needs from the partition it was created on. */
 export interface PartitionScope {
@@ -57,6 +59,16 @@ export class KafkaContext {
   /** Only batch deliveries have them (see KafkaBatchContext). */
   get messages(): readonly KafkaMessage[] | undefined {
     return undefined;
+  }
+
+  /** Only listeners of envelopes have one (see KafkaEnvelopeContext). */
+  get envelope(): Envelope | undefined {
+    return undefined;
+  }
+
+  /** Worked out when asked (a log line), never per message. */
+  get traceId(): string | undefined {
+    return traceIdOf(this.message, this.envelope?.traceId);
   }
 
   // Read through the partition's scope: a smaller object per message.
@@ -169,7 +181,26 @@ export function createKafkaContext(
   payload: unknown,
   attempt: number,
 ): KafkaContext {
-  return new KafkaContext(host, scope, message, payload, attempt);
+  return payload instanceof KafkaEnvelope
+    ? new KafkaEnvelopeContext(host, scope, message, payload, attempt)
+    : new KafkaContext(host, scope, message, payload, attempt);
+}
+
+/** One delivery of an envelope: `payload` is its `data`, `envelope` the whole. */
+export class KafkaEnvelopeContext extends KafkaContext {
+  constructor(
+    host: ContextHost,
+    scope: PartitionScope,
+    message: KafkaMessage,
+    private readonly decoded: KafkaEnvelope,
+    attempt: number,
+  ) {
+    super(host, scope, message, decoded.data, attempt);
+  }
+
+  override get envelope(): Envelope {
+    return this.decoded;
+  }
 }
 
 /** One delivery of a batch to a batch listener: `message` is its last message, `payload` the decoded array. */

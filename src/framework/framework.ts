@@ -6,7 +6,7 @@ import {
   GUARD_KEY,
   type ILogger,
 } from '@midwayjs/core';
-import type { Consumer, Kafka, ProducerRecord } from 'kafkajs';
+import type { Consumer, Kafka, KafkaConfig, ProducerRecord } from 'kafkajs';
 import { createKafkaClient } from '../client/create-kafka';
 import { DEFAULT_KAFKA_CONFIG, KAFKA_LOGGER_NAME } from '../config/defaults';
 import {
@@ -34,6 +34,10 @@ import { detectContainerModel, type ContainerModel } from '../midway/container-m
 import { assertOnlyKafkaFramework, MIDWAY_KAFKA_FRAMEWORK } from '../midway/competing-framework';
 import { useContextFormat, type FormattedContextLoggers } from '../midway/context-loggers';
 import { kafkaFrameworkType } from '../midway/framework-type';
+import {
+  createConsumerInstruments,
+  type ConsumerInstruments,
+} from '../observability/consumer-observer';
 
 /**
  * The Midway framework for Kafka: finds every `@KafkaListener`, runs one kafkajs consumer per
@@ -47,6 +51,8 @@ export class MidwayKafkaFramework extends BaseFramework<Application, Context, Mi
   private deadLetter: DeadLetterPublisher | undefined;
   private stopped: Promise<void> | undefined;
   private kafkaLogger!: ILogger;
+  /** Metrics and tracing of the consumers, as configured. */
+  private instruments: ConsumerInstruments | undefined;
   private readonly statusSubscribers = new Subscribers<ConsumerStatusEvent>();
   private readonly stoppedPartitionSubscribers = new Subscribers<MessageFailure>();
   /** Midway 4: the context loggers, with the Kafka format Midway 4 no longer passes. */
@@ -88,6 +94,25 @@ export class MidwayKafkaFramework extends BaseFramework<Application, Context, Mi
     const plans = planGroups(listeners, config);
     const kafka = createKafkaClient(kafkaConfig, this.kafkaLogger);
     this.kafka = kafka;
+    const instruments = createConsumerInstruments(config, () => kafka, this.kafkaLogger);
+    this.instruments = instruments;
+    this.onStatus(event => instruments.observer.statusChanged(event));
+    try {
+      await this.startConsumers(config, kafkaConfig, plans, kafka, instruments);
+    } catch (error) {
+      // Nothing of a failed start stays behind (its metrics leave the registry too).
+      await this.stopConsumers();
+      throw error;
+    }
+  }
+
+  private async startConsumers(
+    config: MidwayKafkaConfig,
+    kafkaConfig: KafkaConfig,
+    plans: GroupPlan[],
+    kafka: Kafka,
+    instruments: ConsumerInstruments,
+  ): Promise<void> {
     await ensureDeadLetterTopics(plans, {
       kafka,
       brokers: describeBrokers(kafkaConfig),
@@ -133,22 +158,21 @@ export class MidwayKafkaFramework extends BaseFramework<Application, Context, Mi
             chainConfigured,
             containerModel,
             inAsyncContext,
+            instruments,
           ),
           dispatcher,
           logger: this.kafkaLogger,
           startTimeout: config.startTimeout ?? DEFAULT_KAFKA_CONFIG.startTimeout,
           shutdownTimeout: config.shutdownTimeout ?? DEFAULT_KAFKA_CONFIG.shutdownTimeout,
           partitionTimeSlice: config.partitionTimeSlice ?? DEFAULT_KAFKA_CONFIG.partitionTimeSlice,
+          observer: instruments.observer,
           onStatus: event => this.reportStatus(event),
         }),
       );
     }
     const results = await Promise.allSettled(this.groups.map(group => group.start()));
     const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failure) {
-      await this.stopConsumers();
-      throw failure.reason;
-    }
+    if (failure) throw failure.reason;
     this.kafkaLogger.info(
       `[midway-kafka] consuming: ${plans.map(p => `group '${p.groupId}' ← ${[...p.topics.keys()].join(', ')}`).join('; ')}`,
     );
@@ -210,6 +234,7 @@ export class MidwayKafkaFramework extends BaseFramework<Application, Context, Mi
     chainConfigured: boolean,
     containerModel: ContainerModel | undefined,
     inAsyncContext: InAsyncContext | undefined,
+    instruments: ConsumerInstruments,
   ): Promise<Map<string, ListenerRuntime[]>> {
     const host: MiddlewareHost = {
       applicationContext: this.applicationContext,
@@ -227,7 +252,11 @@ export class MidwayKafkaFramework extends BaseFramework<Application, Context, Mi
     for (const topic of plan.topics.values()) {
       runtimes.set(
         topic.topic,
-        await Promise.all(topic.listeners.map(l => createListenerRuntime(host, l))),
+        await Promise.all(
+          topic.listeners.map(async l =>
+            instruments.instrument(await createListenerRuntime(host, l)),
+          ),
+        ),
       );
     }
     return runtimes;
@@ -267,6 +296,7 @@ export class MidwayKafkaFramework extends BaseFramework<Application, Context, Mi
         if (result.status === 'rejected')
           this.kafkaLogger.error('[midway-kafka] a consumer did not stop cleanly:', result.reason);
       }
+      await this.instruments?.observer.close();
     })();
     return this.stopped;
   }

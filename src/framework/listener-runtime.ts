@@ -8,6 +8,8 @@ import { resolveDeserializer } from '../consumer/deserialize';
 import type { ListenerRuntime } from '../consumer/message-dispatcher';
 import type { KafkaContext } from '../context/kafka-context';
 import { compileRequestScope, type CreateInstance } from '../context/request-scope';
+import { NO_LISTENER_OBSERVER } from '../observability/observer';
+import { envelopeDeserializer } from '../envelope/envelope-deserializer';
 
 type Invoke = (ctx: IMidwayKafkaContext) => Promise<unknown>;
 
@@ -101,7 +103,10 @@ export async function createListenerRuntime(
     : handle;
   return {
     plan,
-    deserializer: resolveDeserializer(plan.options.deserializer, `@KafkaListener on ${plan.id}`),
+    deserializer: plan.envelope
+      ? envelopeDeserializer(plan.envelope)
+      : resolveDeserializer(plan.options.deserializer, `@KafkaListener on ${plan.id}`),
+    observer: NO_LISTENER_OBSERVER,
     invoke: ctx => {
       if (!host.needsChain()) return handleAlone(ctx);
       chained ??= host.applyMiddleware(async chainCtx =>

@@ -6,6 +6,8 @@ import type { DeclaredListener } from './discover-listeners';
 import { DEFAULT_CONSUMER_CONFIG } from '../config/defaults';
 import { checkNumbers } from '../config/check-number';
 import { DELIVERY_RULES, RETRY_POLICY_RULES, RUN_CONFIG_RULES } from '../config/number-rules';
+import { resolveEnvelopePlan } from '../envelope/plan';
+import type { EnvelopePlan } from '../envelope/settings';
 
 /**
  * How a topic's messages reach its listener:
@@ -34,6 +36,8 @@ export interface PlannedListener extends DeclaredListener {
   readonly onFailure: FailurePolicy;
   readonly deadLetterTopic: string;
   readonly delivery: DeliveryMode;
+  /** How it reads envelopes; undefined when it does not. */
+  readonly envelope: EnvelopePlan | undefined;
 }
 
 /** Every listener of one topic within one group: each of them gets every message. */
@@ -125,7 +129,17 @@ function resolveListener(declared: DeclaredListener, config: MidwayKafkaConfig):
     );
   }
   const delivery = resolveDelivery(options, where);
-  return { ...declared, groupId, retry, requestRetry, onFailure, deadLetterTopic, delivery };
+  const envelope = resolveEnvelopePlan(options, config, where);
+  return {
+    ...declared,
+    groupId,
+    retry,
+    requestRetry,
+    onFailure,
+    deadLetterTopic,
+    delivery,
+    envelope,
+  };
 }
 
 function resolveDelivery(options: KafkaListenerOptions, where: string): DeliveryMode {

@@ -15,6 +15,7 @@ import type { PartitionTracker, TrackedRequest } from './partition-tracker';
 import type { ProducerSession, RunOptions } from './producer-session';
 import { refuseCall, requestByteCap } from './record-checks';
 import type { TopicLimitsCache } from './topic-limits';
+import { NO_PRODUCER_OBSERVER, type ProducerObserver } from '../observability/observer';
 
 /** Per-call produce options; only calls with equal options share a produce request. */
 export interface SendOptions {
@@ -44,6 +45,8 @@ class PendingCall {
     readonly prepared: PreparedMessages,
     readonly options: SendOptions,
     readonly optionsKey: string,
+    /** When it was made, for the metrics (0: not timed). */
+    readonly startedAt: number,
   ) {}
 }
 
@@ -110,6 +113,8 @@ export class ProducerBatcher {
     private readonly options: ProducerBatchingOptions,
     /** Whether the producer is idempotent (see `resendIsolated`). */
     private readonly idempotent: boolean,
+    /** Told each request's size and each call's outcome (metrics). */
+    private readonly observer: Pick<ProducerObserver, 'request' | 'settled'> = NO_PRODUCER_OBSERVER,
   ) {}
 
   /** Queues the (already checked) messages of one call for `topic`. */
@@ -117,13 +122,14 @@ export class ProducerBatcher {
     topic: string,
     prepared: PreparedMessages,
     options: SendOptions,
+    startedAt = 0,
   ): Promise<RecordMetadata[]> {
     let lane = this.lanes.get(topic);
     if (!lane) {
       lane = { topic, queue: [], queuedMessages: 0, inFlight: false, timer: undefined };
       this.lanes.set(topic, lane);
     }
-    const call = new PendingCall(prepared, options, this.keyOf(options));
+    const call = new PendingCall(prepared, options, this.keyOf(options), startedAt);
     capturing = call;
     const promise = new Promise<RecordMetadata[]>(captureResolvers);
     capturing = undefined;
@@ -155,7 +161,7 @@ export class ProducerBatcher {
       const calls = lane.queue;
       lane.queue = [];
       lane.queuedMessages = 0;
-      for (const call of calls) call.reject(makeError(lane.topic));
+      for (const call of calls) this.fail(lane.topic, call, makeError(lane.topic));
       if (!lane.inFlight) this.lanes.delete(lane.topic);
     }
     this.wakeDrainWaitersIfIdle();
@@ -236,7 +242,7 @@ export class ProducerBatcher {
         const refusal = refuseCall(topic, prepared, limits, call.options.compression);
         if (refusal) {
           lane.queuedMessages -= prepared.messages.length;
-          call.reject(refusal);
+          this.fail(topic, call, refusal);
           continue;
         }
       }
@@ -292,6 +298,7 @@ export class ProducerBatcher {
     const { acks, timeout, compression } = batch.calls[0].options;
     const { messages } = batch;
     const request = this.tracker.track(messages);
+    this.observer.request(topic, messages.length);
     let producer: Producer | undefined;
     let result: RecordMetadata[] | undefined;
     let failure: unknown;
@@ -397,8 +404,8 @@ export class ProducerBatcher {
     if (partEnd === undefined) {
       for (let i = 0; i < calls.length; i++) {
         const result = results[i];
-        if (result instanceof KafkaSendError) calls[i].reject(result);
-        else calls[i].resolve(result);
+        if (result instanceof KafkaSendError) this.fail(lane.topic, calls[i], result);
+        else this.succeed(lane.topic, calls[i], result);
       }
       return;
     }
@@ -410,12 +417,22 @@ export class ProducerBatcher {
       lane.queuedMessages -= call.prepared.messages.length - partEnd;
     }
     if (result instanceof KafkaSendError) {
-      call.reject(call.sent > 0 ? afterParts(result, call.sent) : result);
+      this.fail(lane.topic, call, call.sent > 0 ? afterParts(result, call.sent) : result);
       return;
     }
     call.metadata = mergeMetadata(call.metadata, result);
     call.sent = partEnd;
-    if (done) call.resolve(call.metadata);
+    if (done) this.succeed(lane.topic, call, call.metadata);
+  }
+
+  private succeed(topic: string, call: PendingCall, metadata: RecordMetadata[]): void {
+    this.observer.settled(topic, call.prepared.messages.length, call.startedAt);
+    call.resolve(metadata);
+  }
+
+  private fail(topic: string, call: PendingCall, error: Error): void {
+    this.observer.settled(topic, call.prepared.messages.length, call.startedAt, error);
+    call.reject(error);
   }
 
   private isIdle(): boolean {

@@ -31,6 +31,11 @@ import { AdminTopicDescriber, TopicLimitsCache } from './topic-limits';
 import { RequestClient } from '../request-reply/caller';
 import { resolveRequestReplySettings, type RequestOptions } from '../request-reply/options';
 import type { RequestReplyStats } from '../request-reply/pending-requests';
+import { NO_PRODUCER_OBSERVER, type ProducerObserver } from '../observability/observer';
+import { createProducerObserver } from '../observability/producer-observer';
+import { resolveMetricsSettings } from '../metrics/settings';
+import { tracingEnabled } from '../tracing/settings';
+import { EnvelopeWriter } from '../envelope/envelope-writer';
 
 type ServiceState = 'unconfigured' | 'running' | 'stopping' | 'stopped';
 
@@ -62,6 +67,9 @@ export class KafkaService {
   private limits: TopicLimitsCache | undefined;
   /** Request–reply's caller side, when `kafka.requestReply` is set. */
   private requests: RequestClient | undefined;
+  /** Metrics and tracing of the calls; observes nothing when both are off. */
+  private observer: ProducerObserver = NO_PRODUCER_OBSERVER;
+  private envelopes: EnvelopeWriter | undefined;
 
   @Init()
   async init(): Promise<void> {
@@ -69,6 +77,8 @@ export class KafkaService {
     this.settings = settings;
     if (!settings.kafkaConfig) return;
     const requestReply = resolveRequestReplySettings(this.kafkaConfig);
+    const tracing = tracingEnabled(this.kafkaConfig?.tracing);
+    this.envelopes = new EnvelopeWriter(this.kafkaConfig, tracing);
     const logger = this.logger ?? consoleFallback;
     const kafka = createKafkaClient(settings.kafkaConfig, logger);
     const tracker = this.tracker;
@@ -95,6 +105,11 @@ export class KafkaService {
       );
     }
     this.session = session;
+    const observer = createProducerObserver(
+      resolveMetricsSettings(this.kafkaConfig?.metrics),
+      tracing,
+    );
+    this.observer = observer;
     const describer = new AdminTopicDescriber(kafka.admin());
     this.describer = describer;
     this.limits = new TopicLimitsCache(topic => describer.describe(topic));
@@ -105,6 +120,7 @@ export class KafkaService {
         this.limits,
         settings.batching,
         producerConfig.idempotent === true,
+        observer,
       );
     }
     this.state = 'running';
@@ -141,13 +157,21 @@ export class KafkaService {
           'KafkaService.send expects a record { topic, messages }.',
         );
       }
-      const prepared = prepareMessages(record.topic, record.messages);
-      return this.sendPrepared(
-        session,
-        record.topic,
-        prepared,
-        this.sendOptions(record.topic, record),
-      );
+      const { topic } = record;
+      const { observer } = this;
+      const startedAt = observer.start();
+      const traced = observer.trace(topic, record.messages);
+      try {
+        const prepared = prepareMessages(topic, traced ? traced.messages : record.messages);
+        const options = this.sendOptions(topic, record);
+        const sent = this.sendPrepared(session, topic, prepared, options, startedAt);
+        traced?.end(sent);
+        return sent;
+      } catch (error) {
+        observer.settled(topic, countOf(record.messages), startedAt, error);
+        traced?.end(error);
+        throw error;
+      }
     } catch (error) {
       return Promise.reject(error);
     }
@@ -159,10 +183,17 @@ export class KafkaService {
     topic: string,
     prepared: PreparedMessages,
     options: SendOptions,
+    startedAt: number,
   ): Promise<RecordMetadata[]> {
     if (prepared.messages.length === 0) return Promise.resolve([]);
-    if (this.batcher) return this.batcher.enqueue(topic, prepared, options);
-    return this.sendAlone(session, topic, prepared, options);
+    if (this.batcher) return this.batcher.enqueue(topic, prepared, options, startedAt);
+    const sent = this.sendAlone(session, topic, prepared, options);
+    const count = prepared.messages.length;
+    sent.then(
+      () => this.observer.settled(topic, count, startedAt),
+      (error: unknown) => this.observer.settled(topic, count, startedAt, error),
+    );
+    return sent;
   }
 
   /** One call as one produce request (batching switched off). */
@@ -211,14 +242,30 @@ export class KafkaService {
         'KafkaService.sendBatch expects { topicMessages: [{ topic, messages }] }.',
       );
     }
-    // Check everything first, so a bad message fails the whole call before any of it is sent.
-    const parts = topicMessages.map(({ topic, messages }) => ({
-      topic,
-      prepared: prepareMessages(topic, messages),
-      options: this.sendOptions(topic, batch),
-    }));
+    const { observer } = this;
+    const startedAt = observer.start();
+    const traced = topicMessages.map(({ topic, messages }) => observer.trace(topic, messages));
+    let parts;
+    try {
+      // Check everything first, so a bad message fails the whole call before any of it is sent.
+      parts = topicMessages.map(({ topic, messages }, i) => ({
+        topic,
+        prepared: prepareMessages(topic, traced[i] ? traced[i].messages : messages),
+        options: this.sendOptions(topic, batch),
+      }));
+    } catch (error) {
+      topicMessages.forEach(({ topic, messages }, i) => {
+        observer.settled(topic, countOf(messages), startedAt, error);
+        traced[i]?.end(error);
+      });
+      throw error;
+    }
     const results = await Promise.all(
-      parts.map(part => this.sendPrepared(session, part.topic, part.prepared, part.options)),
+      parts.map((part, i) => {
+        const sent = this.sendPrepared(session, part.topic, part.prepared, part.options, startedAt);
+        traced[i]?.end(sent);
+        return sent;
+      }),
     );
     return results.flat();
   }
@@ -229,7 +276,12 @@ export class KafkaService {
    */
   async emit(topic: string, value: unknown, options?: EmitOptions): Promise<RecordMetadata[]> {
     this.requireRunning();
-    return this.send({ topic, messages: [buildEmitMessage(topic, value, options)] });
+    // With a type, the value travels in an envelope {type, data, timestamp, source, traceId}.
+    const sent =
+      options?.type === undefined
+        ? value
+        : (this.envelopes as EnvelopeWriter).write(topic, value, options);
+    return this.send({ topic, messages: [buildEmitMessage(topic, sent, options)] });
   }
 
   /**
@@ -304,6 +356,7 @@ export class KafkaService {
       }
     }
     this.limits?.close();
+    this.observer.close();
     await Promise.all([this.session?.disconnect(), this.describer?.close()]);
     this.state = 'stopped';
   }
@@ -341,6 +394,11 @@ export class KafkaService {
 }
 
 const DEFAULT_SEND_OPTIONS: SendOptions = Object.freeze({ acks: DEFAULT_ACKS });
+
+/** How many messages a call has, before they are checked. */
+function countOf(messages: unknown): number {
+  return Array.isArray(messages) ? messages.length : 0;
+}
 
 function stoppedError(topic?: string): KafkaComponentError {
   const what = topic ? `send to Kafka topic "${topic}"` : 'send';

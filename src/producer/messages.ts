@@ -11,6 +11,13 @@ export interface EmitOptions {
   partition?: number;
   /** The record's timestamp: ms since the epoch, as a number, a numeric string or a Date. */
   timestamp?: number | string | Date;
+  /**
+   * Send the value in a JSON envelope `{type, data, timestamp, source, traceId}` of this type, for
+   * services that route on `type` (listeners with `envelope: true`).
+   */
+  type?: string;
+  /** With `type`: the envelope's `traceId` (default: the active trace's, else a new random one). */
+  traceId?: string;
 }
 
 /** Messages of one call, checked and copied, with the bytes they will take in a request. */

@@ -87,4 +87,25 @@ describe('examples/quickstart', () => {
     expect((await order(broken))!.attempts).toBe(3);
     expect((await order(broken))!.deadLetter!.attempts).toBe(3);
   });
+
+  it('GET /metrics serves the Kafka metrics in the Prometheus text format', async () => {
+    const response = await createHttpRequest(app!).get('/metrics');
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toMatch(/^text\/plain/);
+    const fulfil = 'listener="OrderConsumer.fulfil",service="quickstart"';
+    // The tests above: 2 orders fulfilled, 2 dead-lettered, 1 + 2 + 3 failed attempts.
+    expect(response.text).toMatch(
+      new RegExp(`kafka_consumer_messages_total\\{[^}]*${fulfil}\\} 2\n`),
+    );
+    expect(response.text).toMatch(
+      new RegExp(`kafka_consumer_dead_lettered_total\\{[^}]*${fulfil}\\} 2\n`),
+    );
+    expect(response.text).toMatch(
+      new RegExp(`kafka_consumer_handler_errors_total\\{[^}]*${fulfil}\\} 6\n`),
+    );
+    expect(response.text).toMatch(/kafka_consumer_lag\{[^}]*topic="orders"[^}]*\} \d+/);
+    expect(response.text).toMatch(
+      /kafka_producer_messages_total\{topic="orders",service="quickstart"\} 4\n/,
+    );
+  });
 });

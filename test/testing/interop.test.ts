@@ -1,7 +1,7 @@
 import type { IHeaders } from 'kafkajs';
 import { kafkaToolClasses } from 'midway-kafka/testing';
 import { brokers, consumeFromStart, createTopic, produce } from '../helpers/kafka';
-import { kafkaVersion, runKafkaTool } from './support';
+import { consoleProduce, kafkaVersion, runKafkaTool } from './support';
 
 // Java tools start a JVM each; on two busy cores that takes a few seconds.
 jest.setTimeout(120_000);
@@ -29,24 +29,7 @@ describe(`interop with Kafka's Java console tools (${kafkaVersion()})`, () => {
       'trace-id:t-2,source:java\tkey-2|second value',
       'trace-id:t-3,source:java\tkey-3|{"json":true}',
     ];
-    const produced = await runKafkaTool(
-      tools.consoleProducer,
-      [
-        '--bootstrap-server',
-        brokers().join(','),
-        '--topic',
-        topic,
-        '--property',
-        'parse.key=true',
-        '--property',
-        'key.separator=|',
-        '--property',
-        'parse.headers=true',
-        '--producer-property',
-        'acks=all',
-      ],
-      lines.join('\n') + '\n',
-    );
+    const produced = await consoleProduce(topic, lines);
     expect({ code: produced.code, stderr: produced.stderr }).toMatchObject({ code: 0 });
 
     const received = await consumeFromStart(

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, join } from 'node:path';
-import { DEFAULT_KAFKA_VERSION, javaToolCommand } from 'midway-kafka/testing';
+import { DEFAULT_KAFKA_VERSION, javaToolCommand, kafkaToolClasses } from 'midway-kafka/testing';
+import { brokers } from '../helpers/kafka';
 
 /** The Kafka version this run tests (KAFKA_VERSION picks it, as in test/setup). */
 export function kafkaVersion(): string {
@@ -39,6 +40,31 @@ export async function runKafkaTool(
 ): Promise<ToolRun> {
   const tool = await javaToolCommand(mainClass, args, { kafkaVersion: kafkaVersion() });
   return run(tool.command, tool.args, input, timeoutMs);
+}
+
+/**
+ * Writes `lines` to `topic` with Kafka's Java console producer (acks=all), each line
+ * `name:value,name:value<TAB>key|value` (headers, a tab, the key, '|', the value).
+ */
+export async function consoleProduce(topic: string, lines: string[]): Promise<ToolRun> {
+  return runKafkaTool(
+    kafkaToolClasses(kafkaVersion()).consoleProducer,
+    [
+      '--bootstrap-server',
+      brokers().join(','),
+      '--topic',
+      topic,
+      '--property',
+      'parse.key=true',
+      '--property',
+      'key.separator=|',
+      '--property',
+      'parse.headers=true',
+      '--producer-property',
+      'acks=all',
+    ],
+    lines.join('\n') + '\n',
+  );
 }
 
 /**

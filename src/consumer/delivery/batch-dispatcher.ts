@@ -75,11 +75,15 @@ export class BatchDispatcher {
         handed.map(d => d.payload),
         attempt,
       );
+      const { observer } = listener;
+      const startedAt = observer.start();
       try {
         await listener.invoke(ctx);
       } catch (error) {
+        observer.failed(startedAt);
         return this.afterFailure(listener, scope, decoded, handed, attempt, error);
       }
+      observer.handled(handed[0].message, startedAt, handed.length);
     }
     this.parts.failing.settle(scope.id, first);
     return this.recoverUndecodable(listener, scope, decoded, decoded.length, 'done');
@@ -191,6 +195,7 @@ export class BatchDispatcher {
       return outcome;
     }
     const retryInMs = retryDelay(retry, attempt);
+    listener.observer.retried();
     this.parts.failing.recordFailure(scope, lead.offset, id, attempt, []);
     if (retryInMs < scope.inPlaceRetryBelowMs) {
       log(`retrying in ${retryInMs} ms`);
@@ -214,6 +219,7 @@ export class BatchDispatcher {
         `[midway-kafka] ${listener.plan.id}: ${scope.topic}[${scope.partition}]@${d.message.offset} is not deserializable, left out of its batch:`,
         d.error,
       );
+      listener.observer.failed(0);
       const outcome = await this.parts.recover(listener, scope, d.message, d.error, 0);
       if (outcome !== 'done') return { done: d.position, next: outcome };
     }

@@ -11,5 +11,7 @@ export default {
     consumerConfig: { groupId: 'quickstart' },
     // Short backoffs so the demo's retries finish in well under a second.
     retry: { attempts: 3, initialDelayMs: 100, maxDelayMs: 1000 },
+    // Prometheus metrics (prom-client's default registry), served on GET /metrics.
+    metrics: { enabled: true, labels: { service: 'quickstart' } },
   },
 } as MidwayConfig;
