@@ -1,15 +1,18 @@
 /**
- * One measured run of bench:consume's framework variant, in a process of its own so that it runs
- * on the Midway major of MIDWAY_VERSION (the parent starts it with compat/register.js). It boots
- * bench/fixtures/consume-app as production does, through @midwayjs/bootstrap (@midwayjs/mock
- * adds configuration hooks of its own to every object Midway 4 creates), counts BENCH_MESSAGES
- * deliveries of BENCH_CONSUME_TOPIC to its listener in the fresh group BENCH_GROUP, and sends the
- * rate to the parent. BENCH_ASYNC_CONTEXT turns Midway's async context manager on or off
- * (Midway 3's default is off, Midway 4's on); BENCH_OBSERVED turns kafka.metrics and
- * kafka.tracing on.
+ * One measured run of bench:consume's framework variant (and bench:peers' Midway variants), in a
+ * process of its own so that it runs on the Midway major of MIDWAY_VERSION (the parent starts it
+ * with compat/register.js). It boots a bench app as production does, through
+ * @midwayjs/bootstrap (@midwayjs/mock adds configuration hooks of its own to every object
+ * Midway 4 creates), counts BENCH_MESSAGES deliveries of BENCH_CONSUME_TOPIC to its listener in
+ * the fresh group BENCH_GROUP, and sends the rate to the parent. BENCH_APP picks the app:
+ * `consume-app` (the default: a midway-kafka `@KafkaListener`) or `midwayjs-kafka-app` (a
+ * `@KafkaConsumer` of Midway's own @midwayjs/kafka 4.x, Midway 4 only). BENCH_ASYNC_CONTEXT
+ * turns Midway's async context manager on or off (Midway 3's default is off, Midway 4's on);
+ * BENCH_OBSERVED turns kafka.metrics and kafka.tracing on.
  */
 import { join } from 'node:path';
 import { Bootstrap } from '@midwayjs/bootstrap';
+import { logLevel } from 'kafkajs';
 import { benchCounter } from '../fixtures/consume-app/src/counter';
 
 async function main(): Promise<void> {
@@ -20,17 +23,23 @@ async function main(): Promise<void> {
   };
   const messages = Number(env('BENCH_MESSAGES'));
   const finished = benchCounter.reset(messages);
-  const appDir = join(__dirname, '../fixtures/consume-app');
+  const app = process.env.BENCH_APP ?? 'consume-app';
+  const appDir = join(__dirname, '../fixtures', app);
+  const brokers = env('KAFKA_BROKERS').split(',');
+  const groupId = env('BENCH_GROUP');
   await Bootstrap.configure({
     appDir,
     baseDir: join(appDir, 'src'),
     logger: false,
     globalConfig: {
-      kafka: {
-        kafkaConfig: { clientId: 'bench-framework', brokers: env('KAFKA_BROKERS').split(',') },
-        consumerConfig: { groupId: env('BENCH_GROUP') },
-        ...(process.env.BENCH_OBSERVED === 'true' ? await observability() : {}),
-      },
+      kafka:
+        app === 'midwayjs-kafka-app'
+          ? midwayjsKafkaConfig(brokers, groupId, env('BENCH_CONSUME_TOPIC'))
+          : {
+              kafkaConfig: { clientId: 'bench-framework', brokers },
+              consumerConfig: { groupId },
+              ...(process.env.BENCH_OBSERVED === 'true' ? await observability() : {}),
+            },
       midwayLogger: { default: { level: 'warn', consoleLevel: 'warn', dir: join(appDir, 'logs') } },
       asyncContextManager: { enable: env('BENCH_ASYNC_CONTEXT') === 'true' },
     },
@@ -39,6 +48,27 @@ async function main(): Promise<void> {
   const rate = (messages - 1) / ((benchCounter.lastAt - benchCounter.firstAt) / 1000);
   await Bootstrap.stop();
   process.send!({ rate });
+}
+
+/**
+ * @midwayjs/kafka 4.x's configuration for its `@KafkaConsumer('bench')`: kafkajs's client,
+ * consumer and run options as they are, the topic read from the start.
+ */
+function midwayjsKafkaConfig(brokers: string[], groupId: string, topic: string) {
+  return {
+    consumer: {
+      bench: {
+        connectionOptions: {
+          clientId: 'bench-midwayjs-kafka',
+          brokers,
+          logLevel: logLevel.NOTHING,
+        },
+        consumerOptions: { groupId },
+        subscribeOptions: { topics: [topic], fromBeginning: true },
+        consumerRunConfig: {},
+      },
+    },
+  };
 }
 
 /** Metrics (in a registry of their own) and tracing on, without an OpenTelemetry SDK. */
