@@ -35,7 +35,9 @@ export interface KafkaListenerSubscription {
 
 /** Options of `@KafkaListener(topic, options)`. */
 export interface KafkaListenerOptions {
+  /** Set by the decorator: the method it decorates. */
   propertyKey?: string;
+  /** Set by the decorator from its first argument. */
   topic?: string;
   subscription?: KafkaListenerSubscription;
   runConfig?: KafkaListenerRunConfig;
@@ -152,6 +154,11 @@ export interface MidwayKafkaConfig extends IConfigurationOptions {
   tracing?: KafkaTracingConfig;
   /** The JSON envelope `emit(topic, data, { type })` writes and `envelope: true` listeners read. */
   envelope?: KafkaEnvelopeConfig;
+  /**
+   * Formats the context log lines of Kafka messages, `(info) => string` as Midway's loggers take
+   * it (default: `[group topic[partition]@offset traceId=… +Nms]` before the message).
+   */
+  contextLoggerFormat?: IConfigurationOptions['contextLoggerFormat'];
 }
 
 /** The request-scoped context of one Kafka message (`@Inject() ctx`). */

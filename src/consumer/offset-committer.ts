@@ -138,7 +138,7 @@ export class OffsetCommitter {
         new KafkaComponentError(
           'LISTENER_INVALID',
           `ctx.commitOffsets(${String(offset)}) on ${topic}[${partition}]: the offset must be a whole number >= 0, ` +
-            'as a string, number or bigint (e.g. ctx.commitOffsets(BigInt(message.offset) + 1n) to move past the message).',
+            'as a string, number or bigint (e.g. ctx.commitOffsets((BigInt(message.offset) + BigInt(1)).toString()) to move past the message).',
         ),
       );
     }
