@@ -10,7 +10,7 @@ class Midway4FileDetector {}
 /**
  * What `createApp` needs besides its usual options to boot an app written for Midway 3 on the
  * Midway major of this run. Midway 4 no longer scans the app's source files unless the
- * configuration declares `detector: new CommonJSFileDetector()` (README, "Midway 3 and 4"): for
+ * configuration declares `detector: new CommonJSFileDetector()` (docs/midway-3-and-4.md): for
  * the examples that follow Midway 3's guide word for word, the tests add that declaration from
  * outside instead of changing them.
  */
