@@ -27,7 +27,7 @@ const RSS_BACKLOGS = (process.env.BENCH_RSS_BACKLOGS ?? '200000,1000000')
   .split(',')
   .filter(Boolean)
   .map(Number);
-const RSS_SOURCES = ['consume-rss-worker.ts', 'fixtures/consume-app'];
+const RSS_SOURCES = ['lib/framework-consumer.ts', 'fixtures/consume-app'];
 const RSS_BUILD = join(__dirname, '.compiled');
 const topicFor = (partitions: number) => `bench-consume-${run}-${partitions}p`;
 
@@ -134,41 +134,23 @@ async function main(): Promise<void> {
   report(rows);
 }
 
-/** Drains `topic` with a listener in a fresh process and returns its peak RSS. */
+/**
+ * Drains `topic` with the listener in a fresh process of plain node (bench/lib/framework-consumer
+ * compiled once), as in production, and returns its peak RSS.
+ */
 function measureRss(
   brokers: string[],
   topic: string,
   messages: number,
 ): Promise<{ maxRssBytes: number; rate: number }> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const child = fork(join(RSS_BUILD, 'consume-rss-worker.js'), [], {
-      execArgv: [],
-      env: {
-        ...process.env,
-        // Plain JavaScript: Midway must not look for .ts files (a parent under ts-node says it may).
-        MIDWAY_TS_MODE: 'false',
-        BENCH_RSS_BROKERS: brokers.join(','),
-        BENCH_RSS_TOPIC: topic,
-        BENCH_RSS_MESSAGES: String(messages),
-      },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    child.stdout?.on('data', chunk => (output += chunk));
-    child.stderr?.on('data', chunk => (output += chunk));
-    child.once('exit', code => {
-      try {
-        if (code !== 0) throw new Error(`exit code ${code}`);
-        resolve(
-          JSON.parse(output.trim().split('\n').pop() ?? '') as {
-            maxRssBytes: number;
-            rate: number;
-          },
-        );
-      } catch (error) {
-        reject(new Error(`the memory run failed (${String(error)}):\n${output.slice(-3000)}`));
-      }
-    });
+  return runFrameworkConsumer(join(RSS_BUILD, 'lib/framework-consumer.js'), [], {
+    // Plain JavaScript: Midway must not look for .ts files (a parent under ts-node says it may).
+    MIDWAY_TS_MODE: 'false',
+    KAFKA_BROKERS: brokers.join(','),
+    BENCH_CONSUME_TOPIC: topic,
+    BENCH_GROUP: `bench-rss-${randomBytes(4).toString('hex')}`,
+    BENCH_MESSAGES: String(messages),
+    BENCH_ASYNC_CONTEXT: 'false',
   });
 }
 
@@ -258,18 +240,17 @@ async function measure(
 }
 
 /** One run of bench/lib/framework-consumer.ts, in a child process on Midway `major`. */
-function measureFramework(
+async function measureFramework(
   { major, asyncContext, observed = false }: FrameworkRun,
   brokers: string[],
   topic: string,
   groupId: string,
 ): Promise<number> {
   const root = join(__dirname, '..');
-  const child = fork(join(__dirname, 'lib/framework-consumer.ts'), [], {
-    cwd: root,
-    execArgv: ['-r', join(root, 'compat/register.js'), '-r', 'ts-node/register/transpile-only'],
-    env: {
-      ...process.env,
+  const { rate } = await runFrameworkConsumer(
+    join(__dirname, 'lib/framework-consumer.ts'),
+    ['-r', join(root, 'compat/register.js'), '-r', 'ts-node/register/transpile-only'],
+    {
       MIDWAY_VERSION: String(major),
       KAFKA_BROKERS: brokers.join(','),
       BENCH_CONSUME_TOPIC: topic,
@@ -278,15 +259,29 @@ function measureFramework(
       BENCH_ASYNC_CONTEXT: String(asyncContext),
       BENCH_OBSERVED: String(observed),
     },
+  );
+  return rate;
+}
+
+/** Runs the framework consumer `script` in a child process; resolves with what it measured. */
+function runFrameworkConsumer(
+  script: string,
+  execArgv: string[],
+  env: Record<string, string>,
+): Promise<{ rate: number; maxRssBytes: number }> {
+  const child = fork(script, [], {
+    cwd: join(__dirname, '..'),
+    execArgv,
+    env: { ...process.env, ...env },
   });
   return new Promise((resolve, reject) => {
-    let rate: number | undefined;
-    child.on('message', (message: { rate: number }) => (rate = message.rate));
+    let measured: { rate: number; maxRssBytes: number } | undefined;
+    child.on('message', (message: { rate: number; maxRssBytes: number }) => (measured = message));
     child.on('error', reject);
     child.on('exit', code =>
-      rate !== undefined && code === 0
-        ? resolve(rate)
-        : reject(new Error(`the Midway ${major} run exited with code ${code}`)),
+      measured !== undefined && code === 0
+        ? resolve(measured)
+        : reject(new Error(`the listener run (${script}) exited with code ${code}`)),
     );
   });
 }

@@ -6,7 +6,7 @@
  * deliveries of BENCH_CONSUME_TOPIC to its listener in the fresh group BENCH_GROUP, and sends the
  * rate to the parent. BENCH_ASYNC_CONTEXT turns Midway's async context manager on or off
  * (Midway 3's default is off, Midway 4's on); BENCH_OBSERVED turns kafka.metrics and
- * kafka.tracing on.
+ * kafka.tracing on. It also reports its peak RSS (bench:consume's memory runs use it compiled).
  */
 import { join } from 'node:path';
 import { Bootstrap } from '@midwayjs/bootstrap';
@@ -28,7 +28,11 @@ async function main(): Promise<void> {
     globalConfig: {
       kafka: {
         kafkaConfig: { clientId: 'bench-framework', brokers: env('KAFKA_BROKERS').split(',') },
-        consumerConfig: { groupId: env('BENCH_GROUP') },
+        // BENCH_CONSUMER_CONFIG (JSON) tries other consumer settings, e.g. {"maxBytes":4194304}.
+        consumerConfig: {
+          ...JSON.parse(process.env.BENCH_CONSUMER_CONFIG ?? '{}'),
+          groupId: env('BENCH_GROUP'),
+        },
         ...(process.env.BENCH_OBSERVED === 'true' ? await observability() : {}),
       },
       midwayLogger: { default: { level: 'warn', consoleLevel: 'warn', dir: join(appDir, 'logs') } },
@@ -37,8 +41,10 @@ async function main(): Promise<void> {
   }).run();
   await finished;
   const rate = (messages - 1) / ((benchCounter.lastAt - benchCounter.firstAt) / 1000);
+  // The peak resident set size so far (resourceUsage reports kilobytes).
+  const maxRssBytes = process.resourceUsage().maxRSS * 1024;
   await Bootstrap.stop();
-  process.send!({ rate });
+  process.send!({ rate, maxRssBytes });
 }
 
 /** Metrics (in a registry of their own) and tracing on, without an OpenTelemetry SDK. */
