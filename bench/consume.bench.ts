@@ -5,13 +5,12 @@
  * runs on each Midway major of BENCH_MIDWAY (default: 3, and 4 once `npm run midway4:install`
  * has installed it), each run in a process of its own.
  */
-import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel, type Consumer } from 'kafkajs';
 import { benchBroker } from './lib/broker';
-import { childRate } from './lib/child-rate';
+import { childMeasurement, childRate } from './lib/child-rate';
 import { compileForNode } from './lib/compile';
 import { fillTopic } from './lib/fill-topic';
 import { median, settleBeforeRun } from './lib/stats';
@@ -29,7 +28,7 @@ const RSS_BACKLOGS = (process.env.BENCH_RSS_BACKLOGS ?? '200000,1000000')
   .split(',')
   .filter(Boolean)
   .map(Number);
-const RSS_SOURCES = ['consume-rss-worker.ts', 'fixtures/consume-app'];
+const RSS_SOURCES = ['lib/framework-consumer.ts', 'fixtures/consume-app'];
 const RSS_BUILD = join(__dirname, '.compiled');
 const topicFor = (partitions: number) => `bench-consume-${run}-${partitions}p`;
 
@@ -137,42 +136,32 @@ async function main(): Promise<void> {
   report(rows);
 }
 
-/** Drains `topic` with a listener in a fresh process and returns its peak RSS. */
-function measureRss(
+/**
+ * Drains `topic` with the listener in a fresh process of plain node (bench/lib/framework-consumer
+ * compiled once), as in production, and returns its peak RSS.
+ */
+async function measureRss(
   brokers: string[],
   topic: string,
   messages: number,
 ): Promise<{ maxRssBytes: number; rate: number }> {
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const child = fork(join(RSS_BUILD, 'consume-rss-worker.js'), [], {
-      execArgv: [],
-      env: {
-        ...process.env,
-        // Plain JavaScript: Midway must not look for .ts files (a parent under ts-node says it may).
-        MIDWAY_TS_MODE: 'false',
-        BENCH_RSS_BROKERS: brokers.join(','),
-        BENCH_RSS_TOPIC: topic,
-        BENCH_RSS_MESSAGES: String(messages),
-      },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    child.stdout?.on('data', chunk => (output += chunk));
-    child.stderr?.on('data', chunk => (output += chunk));
-    child.once('exit', code => {
-      try {
-        if (code !== 0) throw new Error(`exit code ${code}`);
-        resolve(
-          JSON.parse(output.trim().split('\n').pop() ?? '') as {
-            maxRssBytes: number;
-            rate: number;
-          },
-        );
-      } catch (error) {
-        reject(new Error(`the memory run failed (${String(error)}):\n${output.slice(-3000)}`));
-      }
-    });
-  });
+  const script = join(RSS_BUILD, 'lib/framework-consumer.js');
+  const { rate, maxRssBytes } = await childMeasurement(
+    script,
+    [],
+    {
+      // Plain JavaScript: Midway must not look for .ts files (a parent under ts-node says it may).
+      MIDWAY_TS_MODE: 'false',
+      KAFKA_BROKERS: brokers.join(','),
+      BENCH_CONSUME_TOPIC: topic,
+      BENCH_GROUP: `bench-rss-${randomBytes(4).toString('hex')}`,
+      BENCH_MESSAGES: String(messages),
+      BENCH_ASYNC_CONTEXT: 'false',
+    },
+    'memory',
+  );
+  if (maxRssBytes === undefined) throw new Error(`${script} sent no peak RSS`);
+  return { rate, maxRssBytes };
 }
 
 function reportMemory(memory: { messages: number; maxRssBytes: number; rate: number }[]): void {
@@ -231,7 +220,7 @@ async function measure(
 }
 
 /** One run of bench/lib/framework-consumer.ts, in a child process on Midway `major`. */
-function measureFramework(
+async function measureFramework(
   { major, asyncContext, observed = false }: FrameworkRun,
   brokers: string[],
   topic: string,

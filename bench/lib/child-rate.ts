@@ -1,29 +1,45 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 
+/** What a measured child run sends back over IPC; `maxRssBytes` only from framework-consumer. */
+export interface ChildMeasurement {
+  rate: number;
+  maxRssBytes?: number;
+}
+
 /**
  * Runs one measured consume run in a child process (`script`, loaded with `execArgv`) and
- * resolves with the messages per second it sends back over IPC as `{ rate }`.
+ * resolves with the measurement it sends back over IPC.
  */
-export function childRate(
+export function childMeasurement(
   script: string,
   execArgv: string[],
   env: NodeJS.ProcessEnv,
   label: string,
-): Promise<number> {
+): Promise<ChildMeasurement> {
   const child = fork(script, [], {
     cwd: join(__dirname, '..', '..'),
     execArgv,
     env: { ...process.env, ...env },
   });
   return new Promise((resolve, reject) => {
-    let rate: number | undefined;
-    child.on('message', (message: { rate: number }) => (rate = message.rate));
+    let measured: ChildMeasurement | undefined;
+    child.on('message', (message: ChildMeasurement) => (measured = message));
     child.on('error', reject);
     child.on('exit', code =>
-      rate !== undefined && code === 0
-        ? resolve(rate)
+      measured !== undefined && code === 0
+        ? resolve(measured)
         : reject(new Error(`the ${label} run exited with code ${code}`)),
     );
   });
+}
+
+/** The messages per second of one measured child run. */
+export async function childRate(
+  script: string,
+  execArgv: string[],
+  env: NodeJS.ProcessEnv,
+  label: string,
+): Promise<number> {
+  return (await childMeasurement(script, execArgv, env, label)).rate;
 }

@@ -8,7 +8,9 @@
  * `consume-app` (the default: a midway-kafka `@KafkaListener`) or `midwayjs-kafka-app` (a
  * `@KafkaConsumer` of Midway's own @midwayjs/kafka 4.x, Midway 4 only). BENCH_ASYNC_CONTEXT
  * turns Midway's async context manager on or off (Midway 3's default is off, Midway 4's on);
- * BENCH_OBSERVED turns kafka.metrics and kafka.tracing on.
+ * BENCH_OBSERVED turns kafka.metrics and kafka.tracing on; BENCH_CONSUMER_CONFIG (JSON) tries
+ * other consumer settings. It also reports its peak RSS (bench:consume's memory runs use it
+ * compiled).
  */
 import { join } from 'node:path';
 import { Bootstrap } from '@midwayjs/bootstrap';
@@ -37,7 +39,11 @@ async function main(): Promise<void> {
           ? midwayjsKafkaConfig(brokers, groupId, env('BENCH_CONSUME_TOPIC'))
           : {
               kafkaConfig: { clientId: 'bench-framework', brokers },
-              consumerConfig: { groupId },
+              // BENCH_CONSUMER_CONFIG (JSON) tries other settings, e.g. {"maxBytes":4194304}.
+              consumerConfig: {
+                ...JSON.parse(process.env.BENCH_CONSUMER_CONFIG ?? '{}'),
+                groupId,
+              },
               ...(process.env.BENCH_OBSERVED === 'true' ? await observability() : {}),
             },
       midwayLogger: { default: { level: 'warn', consoleLevel: 'warn', dir: join(appDir, 'logs') } },
@@ -46,8 +52,10 @@ async function main(): Promise<void> {
   }).run();
   await finished;
   const rate = (messages - 1) / ((benchCounter.lastAt - benchCounter.firstAt) / 1000);
+  // The peak resident set size so far (resourceUsage reports kilobytes).
+  const maxRssBytes = process.resourceUsage().maxRSS * 1024;
   await Bootstrap.stop();
-  process.send!({ rate });
+  process.send!({ rate, maxRssBytes });
 }
 
 /**

@@ -48,10 +48,7 @@ export async function createTopic(
 ): Promise<string> {
   const topic = uniqueName(prefix);
   await withAdmin(admin =>
-    admin.createTopics({
-      topics: [{ topic, numPartitions, replicationFactor, configEntries }],
-      waitForLeaders: true,
-    }),
+    createTopicsReady(admin, [{ topic, numPartitions, replicationFactor, configEntries }]),
   );
   return topic;
 }
@@ -62,12 +59,7 @@ export async function createTopicNamed(
   numPartitions = 1,
   replicationFactor = 1,
 ): Promise<void> {
-  await withAdmin(admin =>
-    admin.createTopics({
-      topics: [{ topic, numPartitions, replicationFactor }],
-      waitForLeaders: true,
-    }),
-  );
+  await withAdmin(admin => createTopicsReady(admin, [{ topic, numPartitions, replicationFactor }]));
 }
 
 /** Creates those of `topics` (fixed names an example app uses) that do not exist yet. */
@@ -75,14 +67,15 @@ export async function createMissingTopics(topics: ITopicConfig[]): Promise<void>
   await withAdmin(async admin => {
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter(t => !existing.has(t.topic));
-    if (missing.length > 0) await admin.createTopics({ topics: missing, waitForLeaders: true });
+    if (missing.length > 0) await createTopicsReady(admin, missing);
   });
 }
 
 /**
  * Creates topics and waits until every partition has a leader and `replicationFactor` in-sync
- * replicas, as seen from `admin`'s cluster. kafkajs's own waitForLeaders gives up when a broker of
- * a multi-node cluster has not heard of the new topic yet; this polls through that.
+ * replicas, as seen from `admin`'s cluster. kafkajs's own waitForLeaders gives up when a broker
+ * has not heard of the new topic yet ("This server does not host this topic-partition", seen on a
+ * busy machine even with one node); this polls through that.
  */
 export async function createTopicsReady(admin: Admin, topics: ITopicConfig[]): Promise<void> {
   await admin.createTopics({ topics, waitForLeaders: false });

@@ -1,6 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { startKafka, type LocalKafka } from 'midway-kafka/testing';
-import { consumeFromStart, createTopicsReady, uniqueName } from '../helpers/kafka';
+import { consumeFromStart, createTopicsReady, uniqueName, waitFor } from '../helpers/kafka';
 import { kafkaVersion, processesMentioning } from './support';
 
 // Three JVMs on two cores: startup and leader changes take a while.
@@ -79,7 +79,16 @@ describe(`a 3-node local cluster (${kafkaVersion()})`, () => {
     const admin2 = client(cluster.brokers).admin();
     await admin2.connect();
     try {
-      expect((await admin2.describeCluster()).brokers.map(b => b.nodeId).sort()).toEqual([1, 2, 3]);
+      // On a busy machine a node just back can drop out of the metadata for a moment (fenced
+      // until its next heartbeat reaches the controller): wait for the cluster to settle.
+      const nodeIds = async () =>
+        (await admin2.describeCluster()).brokers.map(b => b.nodeId).sort();
+      await waitFor(
+        async () => (await nodeIds()).length === 3,
+        'node 2 back in the cluster metadata',
+        30_000,
+      );
+      expect(await nodeIds()).toEqual([1, 2, 3]);
     } finally {
       await admin2.disconnect();
     }
