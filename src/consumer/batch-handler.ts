@@ -169,8 +169,9 @@ async function handleBatch(
   if (inFlight.abandoned) return;
   if (membership.revoked) return giveUpPartitions(committer, commit, membership);
   // On a stop, kafkajs leaves the group right after this returns: commit everything finished now.
-  if (committer.isDue(true) || (deps.isStopping() && !payload.isStale()))
-    await committer.commitPending(commit);
+  if (deps.isStopping() && !payload.isStale()) await committer.commitPending(commit);
+  // Otherwise the next fetch need not wait for the broker to answer this batch's commit.
+  else if (committer.isDue(true)) committer.commitInBackground(commit);
 }
 
 /**

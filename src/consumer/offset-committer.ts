@@ -45,6 +45,12 @@ export class OffsetCommitter {
   private pendingCount = 0;
   private lastCommit = Date.now();
   private chain: Promise<void> = Promise.resolve();
+  /** Commits asked for and not yet settled. */
+  private unsettled = 0;
+  /** Set when background work finished while a commit was unanswered: commit it after that one. */
+  private followUp: CommitFn | undefined;
+  /** Bumped at every new assignment: a commit of an earlier one must not bring its offsets back. */
+  private assignmentEpoch = 0;
 
   constructor(
     private readonly defaultCommit: CommitFn,
@@ -88,9 +94,14 @@ export class OffsetCommitter {
     return Math.max(0, interval - (Date.now() - this.lastCommit));
   }
 
-  /** Commits everything marked so far. A failure is logged and the offsets stay pending. */
+  /**
+   * Commits everything marked so far. A failure is logged and the offsets stay pending, unless
+   * the partitions were reassigned meanwhile (their new owner commits them from now on).
+   */
   commitPending(via: CommitFn = this.defaultCommit): Promise<void> {
+    this.unsettled++;
     const run = async () => {
+      const epoch = this.assignmentEpoch;
       if (this.pending.size === 0) return;
       const entries = [...this.pending.values()];
       const offsets = entries.map(({ topic, partition, done }) => ({
@@ -105,21 +116,46 @@ export class OffsetCommitter {
         this.lastCommit = Date.now();
       } catch (error) {
         // Keep what was not committed unless a newer offset was marked meanwhile.
-        for (const entry of entries) {
-          const k = key(entry.topic, entry.partition);
-          if (!this.pending.has(k)) this.pending.set(k, entry);
+        if (epoch === this.assignmentEpoch) {
+          for (const entry of entries) {
+            const k = key(entry.topic, entry.partition);
+            if (!this.pending.has(k)) this.pending.set(k, entry);
+          }
         }
         this.logger.warn(
           `[midway-kafka] committing offsets failed, will retry with the next commit: ${describe(offsets)}: ${String(error)}`,
         );
       }
     };
-    this.chain = this.chain.then(run, run);
+    const counted = () => run().finally(() => this.settledOne());
+    this.chain = this.chain.then(counted, counted);
     return this.chain;
+  }
+
+  /**
+   * Commits everything marked so far without holding up the consumer, as the Java client's
+   * commitAsync does: the next fetch overlaps the commit. One commit at a time: while one is
+   * unanswered, what finished meanwhile goes out in one commit as soon as it is answered, so
+   * finished work waits at most one round trip longer and the broker sees one commit per round
+   * trip at most, however small the batches. Rebalances and stops still wait for every commit
+   * (commitPending, settled).
+   */
+  commitInBackground(via: CommitFn = this.defaultCommit): void {
+    if (this.unsettled > 0) this.followUp = via;
+    else void this.commitPending(via);
+  }
+
+  private settledOne(): void {
+    this.unsettled--;
+    const via = this.followUp;
+    if (this.unsettled > 0 || !via) return;
+    this.followUp = undefined;
+    if (this.pending.size > 0) void this.commitPending(via);
   }
 
   /** Forgets pending offsets of partitions this member no longer owns after a rebalance. */
   retainOnly(assignment: Record<string, number[]>): void {
+    this.assignmentEpoch++;
     for (const [k, entry] of this.pending) {
       if (!assignment[entry.topic]?.includes(entry.partition)) this.pending.delete(k);
     }

@@ -142,6 +142,67 @@ describe('OffsetCommitter', () => {
     await Promise.all([first, second]);
     expect(order).toEqual(['1', '2']);
   });
+
+  it('commits in the background, one commit at a time, what finished meanwhile right after', async () => {
+    const answers: (() => void)[] = [];
+    const sent: string[] = [];
+    const committer = new OffsetCommitter(
+      offsets =>
+        new Promise<void>(resolve => {
+          sent.push(offsets[0].offset);
+          answers.push(resolve);
+        }),
+      schedule,
+      silent,
+    );
+    const turn = () => new Promise(resolve => setImmediate(resolve));
+    committer.markDone(partitionKey('t', 0), 't', 0, '1');
+    committer.commitInBackground();
+    await turn();
+    expect(sent).toEqual(['2']);
+    // While the first is unanswered, later work waits and goes out as one commit.
+    committer.markDone(partitionKey('t', 0), 't', 0, '3');
+    committer.commitInBackground();
+    committer.markDone(partitionKey('t', 0), 't', 0, '5');
+    committer.commitInBackground();
+    await turn();
+    expect(sent).toEqual(['2']);
+    answers[0]();
+    await turn();
+    expect(sent).toEqual(['2', '6']);
+    // A stop still waits for the one left running.
+    let settled = false;
+    const stop = committer.settled().then(() => (settled = true));
+    await new Promise(resolve => setImmediate(resolve));
+    expect(settled).toBe(false);
+    answers[1]();
+    await stop;
+  });
+
+  it('drops a failed commit of partitions reassigned while it ran', async () => {
+    let fail: (error: Error) => void = () => undefined;
+    const commits: unknown[] = [];
+    let calls = 0;
+    const committer = new OffsetCommitter(
+      offsets => {
+        calls++;
+        if (calls === 1) return new Promise<void>((_, reject) => (fail = reject));
+        commits.push(offsets);
+        return Promise.resolve();
+      },
+      schedule,
+      silent,
+    );
+    committer.markDone(partitionKey('t', 0), 't', 0, '3');
+    const first = committer.commitPending();
+    await Promise.resolve();
+    // A rebalance hands t[0] back (a new generation re-reads it from the last commit).
+    committer.retainOnly({ t: [0] });
+    fail(new Error('ILLEGAL_GENERATION'));
+    await first;
+    await committer.commitPending();
+    expect(commits).toEqual([]);
+  });
 });
 
 describe('config validation', () => {
