@@ -33,7 +33,7 @@ describe(`the midway-kafka-broker command (${kafkaVersion()})`, () => {
         for (const broker of brokers) expect(broker).toMatch(/^127\.0\.0\.1:\d+$/);
         expect(await describeBrokers(brokers)).toEqual(ids);
 
-        const dataDir = cliDataDir(cli);
+        const dataDir = await cliDataDir(cli);
         expect(processesMentioning(dataDir).length).toBeGreaterThan(0);
         cli.child.kill('SIGINT');
         expect(await cli.exited).toEqual({ code: 0, signal: null });
@@ -48,7 +48,7 @@ describe(`the midway-kafka-broker command (${kafkaVersion()})`, () => {
   it('leaves no JVM behind even when it is killed with SIGKILL', async () => {
     const cli = startCli(['--kafka-version', kafkaVersion()]);
     await brokersLine(cli, 60_000);
-    const dataDir = cliDataDir(cli);
+    const dataDir = await cliDataDir(cli);
     cli.child.kill('SIGKILL');
     await cli.exited;
     // The watchdog notices its stdin closing, stops the JVM and removes the data.

@@ -153,9 +153,18 @@ export async function brokersLine(cli: CliRun, timeoutMs: number): Promise<strin
   }
 }
 
-/** The data directory the CLI reported on stderr. */
-export function cliDataDir(cli: CliRun): string {
-  const match = /data in (\S+)\)/.exec(cli.stderr());
-  if (!match) throw new Error(`the CLI did not report its data directory:\n${cli.stderr()}`);
-  return match[1];
+/**
+ * The data directory the CLI reports on stderr right after its KAFKA_BROKERS line on stdout (the
+ * two pipes arrive in either order, so this waits for it).
+ */
+export async function cliDataDir(cli: CliRun, timeoutMs = 10_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const match = /data in (\S+)\)/.exec(cli.stderr());
+    if (match) return match[1];
+    if (Date.now() > deadline) {
+      throw new Error(`the CLI did not report its data directory:\n${cli.stderr()}`);
+    }
+    await new Promise(resolve => setTimeout(resolve, 50));
+  }
 }
