@@ -47,9 +47,14 @@ describe(`the midway-kafka-broker command (${kafkaVersion()})`, () => {
 
   it('leaves no JVM behind even when it is killed with SIGKILL', async () => {
     const cli = startCli(['--kafka-version', kafkaVersion()]);
-    await brokersLine(cli, 60_000);
-    const dataDir = await cliDataDir(cli);
-    cli.child.kill('SIGKILL');
+    let dataDir: string;
+    try {
+      await brokersLine(cli, 60_000);
+      dataDir = await cliDataDir(cli);
+    } finally {
+      // Also when the test fails before its own SIGKILL: never leave a CLI (and broker) running.
+      cli.child.kill('SIGKILL');
+    }
     await cli.exited;
     // The watchdog notices its stdin closing, stops the JVM and removes the data.
     await waitFor(
