@@ -28,7 +28,7 @@ const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const SIZE = 256;
 const CONCURRENCY = 1_000;
 const HAND_BATCH = 1_000;
-const REPETITIONS = 3;
+const REPETITIONS = Number(process.env.BENCH_REPETITIONS ?? 3);
 
 const OBSERVABILITY = process.env.BENCH_OBSERVABILITY === '1';
 
