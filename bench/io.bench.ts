@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { benchBroker } from './lib/broker';
+import { fillTopic } from './lib/fill-topic';
 import { median } from './lib/stats';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 20_000);
@@ -43,7 +44,7 @@ async function main(): Promise<void> {
   const topic = `bench-io-${randomBytes(3).toString('hex')}`;
   const rates = new Map<Variant, number[]>(VARIANTS.map(v => [v, []]));
   try {
-    await fillTopic(kafka, topic);
+    await fillTopic(kafka, topic, PARTITIONS, MESSAGES, MESSAGE_BYTES, i => `key-${i % KEYS}`);
     for (let rep = 0; rep < REPETITIONS; rep++) {
       const order = VARIANTS.map((_, i) => VARIANTS[(i + rep) % VARIANTS.length]);
       for (const variant of order) {
@@ -58,30 +59,6 @@ async function main(): Promise<void> {
     await broker.stop();
   }
   report(rates);
-}
-
-async function fillTopic(kafka: Kafka, topic: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({
-    topics: [{ topic, numPartitions: PARTITIONS }],
-    waitForLeaders: true,
-  });
-  await admin.disconnect();
-  const producer = kafka.producer();
-  await producer.connect();
-  const value = randomBytes(MESSAGE_BYTES / 2).toString('hex');
-  for (let sent = 0; sent < MESSAGES; sent += 2000) {
-    const messages = Array.from({ length: Math.min(2000, MESSAGES - sent) }, (_, i) => ({
-      key: `key-${(sent + i) % KEYS}`,
-      value,
-    }));
-    await producer.send({ topic, acks: 1, messages });
-  }
-  await producer.disconnect();
-  console.log(
-    `filled ${topic}: ${MESSAGES.toLocaleString('en-US')} messages, ${KEYS} keys, ${PARTITIONS} partitions`,
-  );
 }
 
 function runWorker(variant: Variant, brokers: string[], topic: string): Promise<number> {

@@ -3,7 +3,8 @@ import type { Kafka } from 'kafkajs';
 
 /**
  * Creates `topic` with `partitions` partitions and writes `count` messages of `bytes` bytes to
- * it, spread evenly over the partitions: the backlog a consume benchmark drains.
+ * it: the backlog a consume benchmark drains. Spread evenly over the partitions, or with
+ * `keyOf`, keyed, and placed by kafkajs's partitioner as an app's messages would be.
  */
 export async function fillTopic(
   kafka: Kafka,
@@ -11,6 +12,7 @@ export async function fillTopic(
   partitions: number,
   count: number,
   bytes: number,
+  keyOf?: (i: number) => string,
 ): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
@@ -24,10 +26,9 @@ export async function fillTopic(
   const value = randomBytes(bytes / 2).toString('hex');
   const batch = 2000;
   for (let sent = 0; sent < count; sent += batch) {
-    const messages = Array.from({ length: Math.min(batch, count - sent) }, (_, i) => ({
-      value,
-      partition: (sent + i) % partitions,
-    }));
+    const messages = Array.from({ length: Math.min(batch, count - sent) }, (_, i) =>
+      keyOf ? { key: keyOf(sent + i), value } : { value, partition: (sent + i) % partitions },
+    );
     await producer.send({ topic, acks: 1, messages });
   }
   await producer.disconnect();
