@@ -70,6 +70,8 @@ export class KafkaService {
   /** Metrics and tracing of the calls; observes nothing when both are off. */
   private observer: ProducerObserver = NO_PRODUCER_OBSERVER;
   private envelopes: EnvelopeWriter | undefined;
+  /** True while `kafka.requestReply`'s reply consumer starts, after sends already work. */
+  private replyConsumerStarting = false;
 
   @Init()
   async init(): Promise<void> {
@@ -125,6 +127,7 @@ export class KafkaService {
     }
     this.state = 'running';
     if (requestReply) {
+      this.replyConsumerStarting = true;
       try {
         this.requests = await RequestClient.start({
           kafka,
@@ -137,6 +140,8 @@ export class KafkaService {
       } catch (error) {
         await this.stop();
         throw error;
+      } finally {
+        this.replyConsumerStarting = false;
       }
     }
     logger.info(
@@ -297,6 +302,16 @@ export class KafkaService {
     } catch (error) {
       return Promise.reject(error);
     }
+    if (this.replyConsumerStarting) {
+      return Promise.reject(
+        new KafkaComponentError(
+          'NOT_CONNECTED',
+          `KafkaService.request("${topic}"): the reply consumer is still starting (the app has not ` +
+            'finished starting). Call request() once the app has started: from a request handler, ' +
+            "a listener, or your configuration's onReady.",
+        ),
+      );
+    }
     return Promise.reject(
       new KafkaConfigError(
         'kafka.requestReply',
@@ -364,10 +379,19 @@ export class KafkaService {
   private requireRunning(): ProducerSession {
     if (this.state === 'running' && this.session) return this.session;
     if (this.state === 'stopping' || this.state === 'stopped') throw stoppedError();
+    if (this.settings && !this.settings.kafkaConfig) {
+      throw new KafkaComponentError(
+        'NOT_CONNECTED',
+        'KafkaService is not connected: kafka.kafkaConfig (with brokers) is not set. ' +
+          'Set kafka.kafkaConfig, e.g. { clientId: "my-app", brokers: ["localhost:9092"] }.',
+      );
+    }
+    // Configured, but its own @Init has not finished connecting (or has not run yet).
     throw new KafkaComponentError(
       'NOT_CONNECTED',
-      'KafkaService is not connected: kafka.kafkaConfig (with brokers) is not set. ' +
-        'Set kafka.kafkaConfig, e.g. { clientId: "my-app", brokers: ["localhost:9092"] }.',
+      'KafkaService is not connected yet: it connects to the brokers while the app starts. Use it ' +
+        "once the app has started (a request handler, a listener, your configuration's onReady), " +
+        "not from code that runs before KafkaService's own initialisation finished.",
     );
   }
 
