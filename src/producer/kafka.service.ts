@@ -352,14 +352,17 @@ export class KafkaService {
       return;
     }
     this.state = 'stopping';
+    // One shutdownTimeout for the whole stop: waiting requests and queued sends share it.
+    const timeoutMs = this.settings?.shutdownTimeout ?? 0;
+    const deadline = Date.now() + timeoutMs;
+    const left = () => Math.max(0, deadline - Date.now());
     // Pending requests settle (or are rejected) before anything they may still need stops.
-    await this.requests?.stop();
+    await this.requests?.stop(left());
     const batcher = this.batcher;
     if (batcher) {
       let timer: NodeJS.Timeout | undefined;
-      const timeoutMs = this.settings?.shutdownTimeout ?? 0;
       const timedOut = new Promise<boolean>(resolve => {
-        timer = setTimeout(() => resolve(true), timeoutMs);
+        timer = setTimeout(() => resolve(true), left());
       });
       const late = await Promise.race([batcher.drain().then(() => false), timedOut]);
       clearTimeout(timer);

@@ -120,17 +120,18 @@ export class RequestClient {
   }
 
   /**
-   * Takes no new requests, waits for pending ones to settle (up to `shutdownTimeout`), rejects
-   * those still waiting with a `STOPPED` error, then stops reading replies.
+   * Takes no new requests, waits for pending ones to settle (up to `waitMs`, by default
+   * `shutdownTimeout`), rejects those still waiting with a `STOPPED` error, then stops reading
+   * replies.
    */
-  async stop(): Promise<void> {
+  async stop(waitMs = this.deps.shutdownTimeout): Promise<void> {
     if (this.state !== 'running') return;
     this.state = 'stopping';
     const { logger, shutdownTimeout } = this.deps;
     const waiting = this.pending.size;
-    if (waiting > 0 && !(await settlesWithin(this.pending.drained(), shutdownTimeout))) {
+    if (waiting > 0 && !(await settlesWithin(this.pending.drained(), waitMs))) {
       logger.warn(
-        `[midway-kafka] ${this.pending.size} of ${waiting} requests had no reply after ` +
+        `[midway-kafka] ${this.pending.size} of ${waiting} requests had no reply within ` +
           `kafka.shutdownTimeout (${shutdownTimeout} ms); rejecting them`,
       );
       this.pending.rejectAll(
