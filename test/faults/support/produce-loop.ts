@@ -79,6 +79,8 @@ export async function awaitRecovery(
   handled: readonly string[],
   faultAt: number,
   moreSends: number,
+  /** On a consumer that does not catch up: what the consumer and the broker say, for the error. */
+  describeConsumer?: () => Promise<string>,
 ): Promise<Recovery> {
   const confirmedAtFault = producing.confirmed.length;
   await waitFor(
@@ -88,11 +90,23 @@ export async function awaitRecovery(
   );
   const producerMs = Date.now() - faultAt;
   await producing.stop();
-  await waitFor(
-    () => allHandled(producing.confirmed, handled),
-    'every confirmed value handled',
-    120_000,
-  );
+  try {
+    await waitFor(
+      () => allHandled(producing.confirmed, handled),
+      'every confirmed value handled',
+      120_000,
+    );
+  } catch (error) {
+    const seen = new Set(handled);
+    const missing = producing.confirmed.filter(value => !seen.has(value));
+    const state = await describeConsumer?.().catch(e => `(could not describe: ${String(e)})`);
+    throw new Error(
+      `${(error as Error).message}: ${missing.length} of ${producing.confirmed.length} confirmed ` +
+        `values never handled (first: ${missing.slice(0, 5).join(', ')}); ` +
+        `last handled: ${handled[handled.length - 1]}; ${state ?? ''}`,
+      { cause: error },
+    );
+  }
   const consumerMs = Date.now() - faultAt;
   const { lost, duplicates, unconfirmed } = countDeliveries(producing.confirmed, handled);
   return { producerMs, consumerMs, lost, duplicates, unconfirmed };
