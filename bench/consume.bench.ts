@@ -8,8 +8,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel, type Consumer } from 'kafkajs';
-import { benchBroker } from './lib/broker';
+import { Kafka, type Consumer } from 'kafkajs';
+import { benchKafka } from './lib/broker';
 import { childMeasurement, childRate } from './lib/child-rate';
 import { compileForNode } from './lib/compile';
 import { fillTopic } from './lib/fill-topic';
@@ -92,14 +92,7 @@ async function main(): Promise<void> {
   if (MIDWAY_MAJORS.includes(4) && !MIDWAY4_INSTALLED) {
     throw new Error('BENCH_MIDWAY=4 needs the Midway 4 packages: npm run midway4:install');
   }
-  const broker = await benchBroker();
-  if (!process.env.KAFKA_BROKERS)
-    console.log(`local Kafka ${broker.kafkaVersion} at ${broker.brokers.join(',')}`);
-  const kafka = new Kafka({
-    clientId: 'bench-consume',
-    brokers: broker.brokers,
-    logLevel: logLevel.NOTHING,
-  });
+  const { broker, kafka } = await benchKafka('bench-consume');
   const rows: { partitions: number; variant: Variant; rates: number[] }[] = [];
   const memory: { messages: number; maxRssBytes: number; rate: number }[] = [];
   try {

@@ -11,8 +11,7 @@
 import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
-import { benchBroker } from './lib/broker';
+import { benchKafka } from './lib/broker';
 import { fillTopic } from './lib/fill-topic';
 import { median } from './lib/stats';
 
@@ -33,14 +32,7 @@ const LABELS: Record<Variant, string> = {
 };
 
 async function main(): Promise<void> {
-  const broker = await benchBroker();
-  if (broker.kafkaVersion)
-    console.log(`local Kafka ${broker.kafkaVersion} at ${broker.brokers.join(',')}`);
-  const kafka = new Kafka({
-    clientId: 'bench-io',
-    brokers: broker.brokers,
-    logLevel: logLevel.NOTHING,
-  });
+  const { broker, kafka } = await benchKafka('bench-io');
   const topic = `bench-io-${randomBytes(3).toString('hex')}`;
   const rates = new Map<Variant, number[]>(VARIANTS.map(v => [v, []]));
   try {

@@ -13,8 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
-import { benchBroker } from './lib/broker';
+import { benchKafka } from './lib/broker';
 import { childRate } from './lib/child-rate';
 import { fillTopic } from './lib/fill-topic';
 import { median, round, settleBeforeRun } from './lib/stats';
@@ -45,14 +44,7 @@ async function main(): Promise<void> {
     const install = spawnSync('npm', ['run', 'midway4:install'], { cwd: ROOT, stdio: 'inherit' });
     if (install.status !== 0) throw new Error('npm run midway4:install failed');
   }
-  const broker = await benchBroker();
-  if (broker.kafkaVersion)
-    console.log(`local Kafka ${broker.kafkaVersion} at ${broker.brokers.join(',')}`);
-  const kafka = new Kafka({
-    clientId: 'bench-peers',
-    brokers: broker.brokers,
-    logLevel: logLevel.NOTHING,
-  });
+  const { broker, kafka } = await benchKafka('bench-peers');
   const run = randomBytes(3).toString('hex');
   const rates = new Map<string, number[]>();
   const ratesOf = (partitions: number, variant: Variant) => rates.get(`${partitions}|${variant}`)!;

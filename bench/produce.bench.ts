@@ -14,12 +14,12 @@
  * KAFKA_BROKERS or is started locally. BENCH_OBSERVABILITY=1 adds KafkaService with kafka.metrics
  * and kafka.tracing on (no OpenTelemetry SDK registered), to compare with the plain one.
  */
-import { Kafka, logLevel, type Message, type Producer } from 'kafkajs';
+import { logLevel, type Message, type Producer } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { benchBroker } from './lib/broker';
+import { benchKafka } from './lib/broker';
 import { runKafkaTool } from './lib/java-tool';
 import { median, round, runConcurrently, settleBeforeRun, timed } from './lib/stats';
 import { printTable } from './lib/table';
@@ -40,12 +40,7 @@ type Variant =
   | 'kafkajs send batched, idempotent';
 
 async function main(): Promise<void> {
-  const broker = await benchBroker();
-  const kafka = new Kafka({
-    clientId: 'bench-produce',
-    brokers: broker.brokers,
-    logLevel: logLevel.NOTHING,
-  });
+  const { broker, kafka } = await benchKafka('bench-produce');
   const admin = kafka.admin();
   await admin.connect();
   const newTopic = async (label: string) => {

@@ -15,8 +15,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
-import { benchBroker } from './lib/broker';
+import { logLevel } from 'kafkajs';
+import { benchKafka } from './lib/broker';
 import { median, percentile, round, runConcurrently, settleBeforeRun } from './lib/stats';
 import { printTable } from './lib/table';
 
@@ -41,14 +41,9 @@ interface Run {
 }
 
 async function main(): Promise<void> {
-  const broker = await benchBroker();
+  const { broker, kafka } = await benchKafka('bench-request');
   const id = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const topic = `bench-request-${id}`;
-  const kafka = new Kafka({
-    clientId: 'bench-request',
-    brokers: broker.brokers,
-    logLevel: logLevel.NOTHING,
-  });
   const admin = kafka.admin();
   await admin.connect();
   // The request topic, and the reply topic NestJS's client reads (`<pattern>.reply`).

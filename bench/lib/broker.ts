@@ -1,3 +1,5 @@
+import { Kafka, logLevel } from 'kafkajs';
+
 /**
  * The broker a benchmark runs against: `KAFKA_BROKERS` when set, otherwise a local single-node
  * Kafka started through `src/testing` (and stopped by `stop()`).
@@ -34,4 +36,13 @@ export async function benchBroker(): Promise<BenchBroker> {
     ],
   });
   return { brokers: kafka.brokers, kafkaVersion: kafka.kafkaVersion, stop: () => kafka.stop() };
+}
+
+/** The broker (announced when local) and a kafkajs client for it that logs nothing. */
+export async function benchKafka(clientId: string): Promise<{ broker: BenchBroker; kafka: Kafka }> {
+  const broker = await benchBroker();
+  if (!process.env.KAFKA_BROKERS)
+    console.log(`local Kafka ${broker.kafkaVersion} at ${broker.brokers.join(',')}`);
+  const kafka = new Kafka({ clientId, brokers: broker.brokers, logLevel: logLevel.NOTHING });
+  return { broker, kafka };
 }
