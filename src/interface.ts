@@ -118,7 +118,10 @@ export interface MidwayKafkaConfig extends IConfigurationOptions {
   producerConfig?: ProducerConfig;
   /** How `KafkaService` coalesces concurrent sends; `false` sends each call on its own. */
   producerBatching?: Partial<ProducerBatchingOptions> | false;
-  /** How long a stop waits for in-flight handlers before disconnecting, in ms. */
+  /**
+   * How long a stop waits, in ms: each consumer group for its in-flight handlers, and
+   * `KafkaService` for its waiting requests and queued sends together, before disconnecting.
+   */
   shutdownTimeout?: number;
   /** How long start waits for every consumer to join its group, in ms. */
   startTimeout?: number;
