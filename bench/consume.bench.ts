@@ -14,7 +14,7 @@ import { childMeasurement, childRate } from './lib/child-rate';
 import { compileForNode } from './lib/compile';
 import { fillTopic } from './lib/fill-topic';
 import { median, settleBeforeRun } from './lib/stats';
-import { DEFAULT_CONSUMER_CONFIG } from '../src/config/defaults';
+import { consumerFetchSizes } from '../src/config/fetch-sizes';
 
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200_000);
 const MESSAGE_BYTES = 256;
@@ -28,6 +28,8 @@ const RSS_BACKLOGS = (process.env.BENCH_RSS_BACKLOGS ?? '200000,1000000')
   .split(',')
   .filter(Boolean)
   .map(Number);
+/** Drains of each backlog; the worst counts, since a memory limit must hold for every run. */
+const RSS_REPETITIONS = Number(process.env.BENCH_RSS_REPETITIONS ?? 2);
 const RSS_SOURCES = ['lib/framework-consumer.ts', 'fixtures/consume-app'];
 const RSS_BUILD = join(__dirname, '.compiled');
 const topicFor = (partitions: number) => `bench-consume-${run}-${partitions}p`;
@@ -120,13 +122,16 @@ async function main(): Promise<void> {
     for (const messages of RSS_BACKLOGS) {
       const topic = `bench-rss-${run}-${messages}`;
       await fillTopic(kafka, topic, 4, messages, MESSAGE_BYTES);
-      memory.push({ messages, ...(await measureRss(broker.brokers, topic, messages)) });
+      for (let rep = 0; rep < RSS_REPETITIONS; rep++) {
+        await settleBeforeRun();
+        memory.push({ messages, ...(await measureRss(broker.brokers, topic, messages)) });
+      }
     }
   } finally {
     await broker.stop();
   }
   if (memory.length > 0) reportMemory(memory);
-  report(rows);
+  report(rows, memory);
 }
 
 /**
@@ -180,7 +185,7 @@ async function measure(
   }
   // The raw consumers use kafkajs's defaults, as a hand-written consumer would, and the same fetch
   // wait as the framework so neither idles longer at the end of the topic.
-  const fetchSizes = variant === 'eachBatch+fetch' ? DEFAULT_CONSUMER_CONFIG : {};
+  const fetchSizes = variant === 'eachBatch+fetch' ? consumerFetchSizes({ groupId }, 1) : {};
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 1000, ...fetchSizes });
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -240,7 +245,10 @@ async function stopQuietly(consumer: Consumer): Promise<void> {
   await consumer.disconnect().catch(() => undefined);
 }
 
-function report(rows: { partitions: number; variant: Variant; rates: number[] }[]): void {
+function report(
+  rows: { partitions: number; variant: Variant; rates: number[] }[],
+  memory: { messages: number; maxRssBytes: number }[],
+): void {
   console.log('\npartitions | variant                    | median msg/s | runs');
   console.log('-----------|----------------------------|--------------|-----');
   for (const row of rows) {
@@ -294,6 +302,14 @@ function report(rows: { partitions: number; variant: Variant; rates: number[] }[
     result.ratio_midway4_asyncctx_vs_midway3 = round2(
       ratio('framework-midway4-asyncctx', 'framework'),
     );
+  }
+  if (memory.length > 0) {
+    // The worst peak of each backlog's drains, in MB: flat when the two are close.
+    const worstMb = (messages: number) =>
+      Math.round(
+        Math.max(...memory.filter(m => m.messages === messages).map(m => m.maxRssBytes)) / 2 ** 20,
+      );
+    result.peak_rss_mb = Object.fromEntries(RSS_BACKLOGS.map(n => [n, worstMb(n)]));
   }
   console.log('\n(ratios: the smaller over the partition counts of one median over another)');
   console.log(JSON.stringify(result));

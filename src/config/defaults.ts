@@ -19,12 +19,12 @@ export const KAFKA_LOG_FILE = 'midway-kafka.log';
  * What the framework's consumers use unless `kafka.consumerConfig` says otherwise.
  * - `maxWaitTimeInMs` 1 s (kafkajs: 5 s): kafkajs waits for its in-flight long poll before a stop
  *   completes, so 5 s would make every shutdown take up to 5 s.
- * - `maxBytesPerPartition` 4 MiB and `maxBytes` 16 MiB (kafkajs: 1 MiB and 10 MiB): kafkajs fetches
- *   again only once everything fetched is handled, so each fetch's round trip stalls consumption;
- *   larger fetches make fewer stalls, which at small message sizes raises throughput by half or more.
+ * - `maxBytes` 2 MiB (kafkajs: 10 MiB): kafkajs decodes every message of a fetch at once and they
+ *   live until the whole fetch is handled, so the fetch size sets the consumer's memory; 2 MiB
+ *   keeps a listener draining any backlog under 200 MB RSS at no cost in throughput
+ *   (docs/benchmarks.md). `maxBytesPerPartition` follows from it: see consumerFetchSizes.
  */
 export const DEFAULT_CONSUMER_CONFIG = {
   maxWaitTimeInMs: 1000,
-  maxBytesPerPartition: 4 * 1024 * 1024,
-  maxBytes: 16 * 1024 * 1024,
+  maxBytes: 2 * 1024 * 1024,
 } satisfies Partial<ConsumerConfig>;

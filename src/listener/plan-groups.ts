@@ -3,7 +3,7 @@ import { KafkaConfigError, KafkaComponentError } from '../errors';
 import type { FailurePolicy, KafkaListenerOptions, MidwayKafkaConfig } from '../interface';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../consumer/retry/retry-policy';
 import type { DeclaredListener } from './discover-listeners';
-import { DEFAULT_CONSUMER_CONFIG } from '../config/defaults';
+import { consumerFetchSizes } from '../config/fetch-sizes';
 import { checkNumbers } from '../config/check-number';
 import { DELIVERY_RULES, RETRY_POLICY_RULES, RUN_CONFIG_RULES } from '../config/number-rules';
 import { resolveEnvelopePlan } from '../envelope/plan';
@@ -245,7 +245,7 @@ function buildGroup(
     partitionsConsumedConcurrently: concurrency,
     autoCommitInterval: smallest(runConfigs.map(r => r.autoCommitInterval)),
     autoCommitThreshold: smallest(runConfigs.map(r => r.autoCommitThreshold)),
-    consumerConfig: { ...DEFAULT_CONSUMER_CONFIG, ...config.consumerConfig, groupId },
+    consumerConfig: consumerFetchSizes({ ...config.consumerConfig, groupId }, concurrency),
   };
 }
 

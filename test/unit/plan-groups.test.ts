@@ -37,6 +37,30 @@ describe('planGroups', () => {
     expect(group.consumerConfig).toMatchObject({ groupId: 'app', maxWaitTimeInMs: 1000 });
   });
 
+  it('fetches 2 MiB, all of it for one partition when partitions are handled one at a time', () => {
+    const [group] = planGroups([listener(Orders, 'a', 'orders')], config);
+    expect(group.consumerConfig).toMatchObject({
+      maxBytes: 2 * 1024 * 1024,
+      maxBytesPerPartition: 2 * 1024 * 1024,
+    });
+  });
+
+  it('shares a fetch among the partitions handled at once, unless the user sized them', () => {
+    const concurrent = (consumerConfig: object) =>
+      planGroups(
+        [listener(Orders, 'a', 'orders', { runConfig: { partitionsConsumedConcurrently: 4 } })],
+        { consumerConfig: { groupId: 'app', ...consumerConfig } },
+      )[0].consumerConfig;
+    expect(concurrent({})).toMatchObject({ maxBytes: 2 ** 21, maxBytesPerPartition: 2 ** 19 });
+    expect(concurrent({ maxBytes: 2 ** 23 })).toMatchObject({ maxBytesPerPartition: 2 ** 21 });
+    expect(concurrent({ maxBytesPerPartition: 2 ** 20 })).toMatchObject({
+      maxBytes: 2 ** 21,
+      maxBytesPerPartition: 2 ** 20,
+    });
+    // However many partitions at once, each may still fetch a reasonable amount.
+    expect(concurrent({ maxBytes: 2 ** 16 })).toMatchObject({ maxBytesPerPartition: 2 ** 16 });
+  });
+
   it('gives a listener with its own groupId its own consumer', () => {
     const groups = planGroups(
       [listener(Orders, 'a', 'orders'), listener(Audit, 'b', 'audit', { groupId: 'audit-g' })],
