@@ -7,6 +7,7 @@ import {
   recordRejectionOf,
   toSendError,
 } from './errors';
+import { resendDropped } from './dropped-partitions';
 import { resendIsolated } from './isolation';
 import { splitMetadata } from './metadata';
 import { estimateRecordBytes, type PreparedMessages } from './messages';
@@ -325,6 +326,17 @@ export class ProducerBatcher {
       return;
     }
     this.limits.refreshIfDue(topic);
+    if (acks !== 0 && producer !== undefined) {
+      const deps = { session: this.session, tracker: this.tracker, runOptions: KEEP_ON_REFUSAL };
+      result = await resendDropped(deps, topic, request, result, producer, (used, dropped) =>
+        used.sendBatch({
+          acks,
+          timeout,
+          compression,
+          topicMessages: [{ topic, messages: dropped }],
+        }),
+      );
+    }
     if (acks === 0) {
       // Without acknowledgements Kafka returns no offsets, as with a plain kafkajs send.
       this.settle(

@@ -15,6 +15,7 @@ import { KAFKA_LOGGER_NAME } from '../config/defaults';
 import { KafkaComponentError, KafkaConfigError } from '../errors/kafka-component-error';
 import type { MidwayKafkaConfig } from '../interface';
 import { ProducerBatcher, type SendOptions } from './batcher';
+import { resendDropped } from './dropped-partitions';
 import { recordRejectionOf, toSendError } from './errors';
 import {
   buildEmitMessage,
@@ -213,19 +214,29 @@ export class KafkaService {
     const refusal = limits && refuseCall(topic, prepared, limits, options.compression);
     if (refusal) throw refusal;
     let sent: { result: RecordMetadata[]; request: TrackedRequest };
+    let producer: Producer | undefined;
     try {
       sent = await this.tracker.during(messages, () =>
-        session.run(producer => producer.send({ ...options, topic, messages })),
+        session.run(used => {
+          producer = used;
+          return used.send({ ...options, topic, messages });
+        }),
       );
     } catch (error) {
       if (recordRejectionOf(error) !== undefined) this.limits?.invalidate(topic);
       throw toSendError(topic, error);
     }
     this.limits?.refreshIfDue(topic);
-    // kafkajs can report success without an offset for a partition whose leader moved during its
-    // retries (its messages were never written): check every partition used, as the batcher does.
+    // kafkajs can report success without a partition whose leader moved during its retries (its
+    // records were never sent there again): send them once more, then check every partition used.
     if (options.acks !== 0) {
       const { request } = sent;
+      if (producer !== undefined) {
+        const deps = { session, tracker: this.tracker };
+        sent.result = await resendDropped(deps, topic, request, sent.result, producer, (used, m) =>
+          used.send({ ...options, topic, messages: m }),
+        );
+      }
       const [checked] = splitMetadata(topic, [messages.length], sent.result, position =>
         request.partitionAt(position),
       );

@@ -99,6 +99,8 @@ class PartitionOffsets {
 
 function missingOffset(topic: string, partition: number | undefined): Error {
   return new Error(
-    `Kafka returned no offset for partition ${String(partition)} of topic "${topic}"`,
+    `Kafka returned no offset for partition ${String(partition)} of topic "${topic}": ` +
+      'its leader moved while the request was retried and sending the records there again ' +
+      'failed too, so they may or may not have been written',
   );
 }
