@@ -9,6 +9,7 @@ import { Membership } from './membership';
 import type { ListenerRuntime, MessageDispatcher } from './message-dispatcher';
 import { commitThroughConsumer, OffsetCommitter, type CommitFn } from './offset-committer';
 import { PartitionPauses } from './partition-pauses';
+import { PinningRounds } from './pinning-rounds';
 import { StartOffsetPinner, type TopicPartitions } from './pin-start-offsets';
 import { subscribeWhenReady } from './subscribe';
 import { nextGroupJoin } from '../client/next-group-join';
@@ -63,7 +64,8 @@ export class GroupConsumer {
   private flushTimer: NodeJS.Timeout | undefined;
   /** Pinning of start offsets after the latest join (start waits for it). */
   private pinned: Promise<void> = Promise.resolve();
-  private pinRound = 0;
+  /** The current consumer's pauses for pinning, each lifted by the join that made it. */
+  private pinning: PinningRounds | undefined;
   private readonly pinner: StartOffsetPinner;
   private admin: Promise<Admin> | undefined;
   readonly committer: OffsetCommitter;
@@ -152,6 +154,7 @@ export class GroupConsumer {
     const pauses = new PartitionPauses(consumer);
     this.current = consumer;
     this.pauses = pauses;
+    this.pinning = new PinningRounds(pauses);
     this.membership = new Membership();
     this.directCommit = undefined;
     this.watch(consumer);
@@ -249,19 +252,13 @@ export class GroupConsumer {
         ? `stopped by the 'stop' policy, waiting for resumePartition(): ${stopped.map(p => `${p.topic}[${p.partition}]`).join(' ')}`
         : undefined;
     this.setState('joined', { assignment, detail });
-    this.pinned = this.pinStartOffsets(consumer, pauses, this.pinner.unpinned(assignment));
+    this.pinned = this.pinStartOffsets(consumer, this.pinner.unpinned(assignment));
   }
 
-  private pinStartOffsets(
-    consumer: Consumer,
-    pauses: PartitionPauses,
-    targets: TopicPartitions[],
-  ): Promise<void> {
-    if (targets.length === 0) return Promise.resolve();
-    const round = ++this.pinRound;
-    for (const { topic, partitions } of targets) {
-      for (const partition of partitions) pauses.pause(topic, partition, 'pinning');
-    }
+  private pinStartOffsets(consumer: Consumer, targets: TopicPartitions[]): Promise<void> {
+    const pinning = this.pinning;
+    if (targets.length === 0 || !pinning) return Promise.resolve();
+    const round = pinning.begin(targets);
     return this.pinner
       .pin(targets, {
         commit: (topic, partition, offset) =>
@@ -274,11 +271,8 @@ export class GroupConsumer {
         ),
       )
       .finally(() => {
-        // A later join pins (and releases) for itself.
-        if (round !== this.pinRound || consumer !== this.current) return;
-        for (const { topic, partitions } of targets) {
-          for (const partition of partitions) pauses.release(topic, partition, 'pinning');
-        }
+        // A replaced consumer's pauses went with it.
+        if (consumer === this.current) pinning.end(round, targets);
       });
   }
 
