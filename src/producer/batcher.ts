@@ -326,17 +326,6 @@ export class ProducerBatcher {
       return;
     }
     this.limits.refreshIfDue(topic);
-    if (acks !== 0 && producer !== undefined) {
-      const deps = { session: this.session, tracker: this.tracker, runOptions: KEEP_ON_REFUSAL };
-      result = await resendDropped(deps, topic, request, result, producer, (used, dropped) =>
-        used.sendBatch({
-          acks,
-          timeout,
-          compression,
-          topicMessages: [{ topic, messages: dropped }],
-        }),
-      );
-    }
     if (acks === 0) {
       // Without acknowledgements Kafka returns no offsets, as with a plain kafkajs send.
       this.settle(
@@ -346,9 +335,17 @@ export class ProducerBatcher {
       );
       return;
     }
-    const results = splitMetadata(topic, callSizes(batch), result, position =>
-      request.partitionAt(position),
-    );
+    const sizes = callSizes(batch);
+    const partitionAt = (position: number) => request.partitionAt(position);
+    let results = splitMetadata(topic, sizes, result, partitionAt);
+    // Only a response missing a partition (kafkajs after a leader change) costs anything more.
+    if (producer !== undefined && results.some(r => r instanceof Error)) {
+      const deps = { session: this.session, tracker: this.tracker, runOptions: KEEP_ON_REFUSAL };
+      const completed = await resendDropped(deps, topic, request, result, producer, (used, m) =>
+        used.sendBatch({ acks, timeout, compression, topicMessages: [{ topic, messages: m }] }),
+      );
+      results = splitMetadata(topic, sizes, completed, partitionAt);
+    }
     this.settle(
       lane,
       batch,

@@ -228,18 +228,18 @@ export class KafkaService {
     }
     this.limits?.refreshIfDue(topic);
     // kafkajs can report success without a partition whose leader moved during its retries (its
-    // records were never sent there again): send them once more, then check every partition used.
+    // records were never sent there again): check every partition used, and send those once more.
     if (options.acks !== 0) {
       const { request } = sent;
-      if (producer !== undefined) {
+      const partitionAt = (position: number) => request.partitionAt(position);
+      let [checked] = splitMetadata(topic, [messages.length], sent.result, partitionAt);
+      if (checked instanceof Error && producer !== undefined) {
         const deps = { session, tracker: this.tracker };
         sent.result = await resendDropped(deps, topic, request, sent.result, producer, (used, m) =>
           used.send({ ...options, topic, messages: m }),
         );
+        [checked] = splitMetadata(topic, [messages.length], sent.result, partitionAt);
       }
-      const [checked] = splitMetadata(topic, [messages.length], sent.result, position =>
-        request.partitionAt(position),
-      );
       if (checked instanceof Error) throw toSendError(topic, checked);
     }
     return sent.result;
