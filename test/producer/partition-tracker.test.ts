@@ -1,20 +1,12 @@
 import type { Message, PartitionerArgs } from 'kafkajs';
 import { PartitionTracker } from '../../src/producer/partition-tracker';
+import { partitionMetadata as metadata } from '../helpers/partition-metadata';
 
 /** Partitions like kafkajs's round robin: every call picks the next partition. */
 function roundRobin() {
   let counter = 0;
   return () => (args: PartitionerArgs) => counter++ % args.partitionMetadata.length;
 }
-
-const metadata = (count: number) =>
-  Array.from({ length: count }, (_, partitionId) => ({
-    partitionId,
-    leader: 1,
-    partitionErrorCode: 0,
-    replicas: [1],
-    isr: [1],
-  })) as unknown as PartitionerArgs['partitionMetadata'];
 
 /** One partitioning pass of kafkajs over `messages`, in order, as groupMessagesPerPartition does. */
 function pass(partition: (args: PartitionerArgs) => number, messages: Message[], partitions = 3) {

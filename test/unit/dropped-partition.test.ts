@@ -4,15 +4,10 @@ import { prepareMessages } from '../../src/producer/messages';
 import { DEFAULT_PRODUCER_BATCHING } from '../../src/producer/options';
 import { PartitionTracker } from '../../src/producer/partition-tracker';
 import { TopicLimitsCache } from '../../src/producer/topic-limits';
+import { partitionMetadata } from '../helpers/partition-metadata';
 
 const TOPIC = 'orders';
-const PARTITIONS = Array.from({ length: 3 }, (_, partitionId) => ({
-  partitionId,
-  leader: 1,
-  partitionErrorCode: 0,
-  replicas: [1],
-  isr: [1],
-})) as unknown as PartitionerArgs['partitionMetadata'];
+const PARTITIONS = partitionMetadata(3);
 
 /**
  * A stand-in for kafkajs's producer: partitions each request as kafkajs does (one pass, in
