@@ -1,7 +1,9 @@
 /**
  * `npm run bench:request`: `KafkaService.request()` beside NestJS 12's `ClientKafka.send()`,
  * both calling the same replier (a midway-kafka `@KafkaListener` in a child process, answering
- * each request with its number) on the same broker in the same run.
+ * each request with its number) on the same broker in the same run. A third caller and replier,
+ * written on kafkajs alone (bench/lib/kafkajs-caller.ts, fixtures/kafkajs-replier-process.ts),
+ * measure the floor: what kafkajs and the broker cost on this machine with no framework at all.
  *
  * - Fixed load: BENCH_RATE requests/s (1,000) for BENCH_SECONDS (10), sent on schedule whatever
  *   the replies do; latency counts from when a request was due, so a stall shows in it.
@@ -17,6 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { logLevel } from 'kafkajs';
 import { benchKafka } from './lib/broker';
+import { kafkajsCaller } from './lib/kafkajs-caller';
 import { median, percentile, round, runConcurrently, settleBeforeRun } from './lib/stats';
 import { printTable } from './lib/table';
 
@@ -31,7 +34,7 @@ const WARM_UP_SECONDS = Number(process.env.BENCH_WARM_UP_SECONDS ?? 10);
 const WARM_UP_REQUESTS = 5000;
 const TIMEOUT_MS = 30_000;
 
-type Variant = 'midway-kafka request()' | 'NestJS ClientKafka.send()';
+type Variant = 'midway-kafka request()' | 'NestJS ClientKafka.send()' | 'kafkajs alone (floor)';
 type Call = (i: number) => Promise<unknown>;
 
 interface Run {
@@ -44,11 +47,13 @@ async function main(): Promise<void> {
   const { broker, kafka } = await benchKafka('bench-request');
   const id = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const topic = `bench-request-${id}`;
+  // The floor's own request topic and reply topic, so its replier answers only its caller.
+  const floorTopic = `bench-request-kafkajs-${id}`;
   const admin = kafka.admin();
   await admin.connect();
   // The request topic, and the reply topic NestJS's client reads (`<pattern>.reply`).
   await admin.createTopics({
-    topics: [topic, `${topic}.reply`].map(name => ({
+    topics: [topic, `${topic}.reply`, floorTopic, `${floorTopic}.reply`].map(name => ({
       topic: name,
       numPartitions: 1,
       replicationFactor: 1,
@@ -57,30 +62,46 @@ async function main(): Promise<void> {
   });
   await admin.disconnect();
 
-  const replier = await startReplier(broker.brokers, topic, `bench-replier-${id}`);
+  const replier = await startReplier(
+    'replier-process.ts',
+    broker.brokers,
+    topic,
+    `bench-replier-${id}`,
+  );
+  const floorReplier = await startReplier(
+    'kafkajs-replier-process.ts',
+    broker.brokers,
+    floorTopic,
+    `bench-kafkajs-replier-${id}`,
+  );
   const midway = await midwayCaller(broker.brokers, topic, `bench-caller-${id}`);
   const nest = await nestCaller(broker.brokers, topic, `bench-nest-${id}`);
+  const floor = await kafkajsCaller(
+    broker.brokers,
+    floorTopic,
+    `${floorTopic}.reply`,
+    `bench-kafkajs-caller-${id}`,
+  );
   const calls: Record<Variant, Call> = {
     'midway-kafka request()': midway.call,
     'NestJS ClientKafka.send()': nest.call,
+    'kafkajs alone (floor)': (i: number) =>
+      floor.call({ i, at: Date.now() }).then(reply => checked(i, reply)),
   };
   const variants = Object.keys(calls) as Variant[];
-  const fixed: Record<Variant, Run[]> = {
-    'midway-kafka request()': [],
-    'NestJS ClientKafka.send()': [],
-  };
-  const saturated: Record<Variant, Run[]> = {
-    'midway-kafka request()': [],
-    'NestJS ClientKafka.send()': [],
-  };
+  const fixed = Object.fromEntries(variants.map(v => [v, [] as Run[]])) as Record<Variant, Run[]>;
+  const saturated = Object.fromEntries(variants.map(v => [v, [] as Run[]])) as Record<
+    Variant,
+    Run[]
+  >;
 
   for (const variant of variants) {
     await fixedLoad(calls[variant], WARM_UP_SECONDS);
     await runConcurrently(WARM_UP_REQUESTS, CONCURRENCY, calls[variant]);
   }
   for (let rep = 0; rep < REPETITIONS; rep++) {
-    // Alternate which caller goes first, so neither always meets a fresher broker.
-    const order = rep % 2 === 0 ? variants : [...variants].reverse();
+    // Rotate which caller goes first, so none always meets a fresher broker.
+    const order = variants.map((_, k) => variants[(k + rep) % variants.length]);
     for (const variant of order) {
       await settleBeforeRun();
       const atRate = await fixedLoad(calls[variant]);
@@ -94,14 +115,16 @@ async function main(): Promise<void> {
       );
     }
   }
+  await floor.close();
   await nest.close();
   await midway.close();
+  await floorReplier.stop();
   await replier.stop();
   await broker.stop();
 
   const med = (runs: Run[], key: keyof Run) => median(runs.map(run => run[key]));
   console.log(
-    `\nRequest–reply, 1 partition, one replier; medians of ${REPETITIONS} runs (fixed load: ${RATE} req/s for ${SECONDS} s; saturation: ${REQUESTS} requests, ${CONCURRENCY} in flight)\n`,
+    `\nRequest–reply, 1 partition, one replier per caller kind; medians of ${REPETITIONS} runs (fixed load: ${RATE} req/s for ${SECONDS} s; saturation: ${REQUESTS} requests, ${CONCURRENCY} in flight)\n`,
   );
   printTable(
     [
@@ -127,6 +150,8 @@ async function main(): Promise<void> {
   const result = {
     bench: 'request',
     p99_ms: round(med(fixed[ours], 'p99')),
+    // The same percentile with kafkajs alone on both sides: what this machine allows.
+    p99_ms_kafkajs_alone: round(med(fixed['kafkajs alone (floor)'], 'p99')),
     ratio_throughput_vs_nest: round(
       med(saturated[ours], 'perSecond') / med(saturated['NestJS ClientKafka.send()'], 'perSecond'),
     ),
@@ -232,11 +257,12 @@ async function nestCaller(brokers: string[], topic: string, groupId: string) {
 }
 
 async function startReplier(
+  script: string,
   brokers: string[],
   topic: string,
   groupId: string,
 ): Promise<{ stop(): Promise<void> }> {
-  const child: ChildProcess = fork(join(__dirname, 'fixtures/replier-process.ts'), [], {
+  const child: ChildProcess = fork(join(__dirname, 'fixtures', script), [], {
     execArgv: ['-r', 'ts-node/register/transpile-only'],
     env: {
       ...process.env,
