@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { KafkaMessage } from 'kafkajs';
 import {
   KafkaReplyError,
@@ -32,6 +34,7 @@ describe('request–reply', () => {
       [names.wrapped]: 1,
       [names.slow]: 1,
       [names.silent]: 1,
+      [names.batched]: 1,
     });
     app = await startApp(fixture(__dirname, 'service'), {
       consumerConfig: { groupId },
@@ -72,6 +75,28 @@ describe('request–reply', () => {
     const call = kafkaService.request(names.silent, 'anyone?', { timeout: 300 });
     await expect(call).rejects.toBeInstanceOf(KafkaRequestTimeoutError);
     await expect(call).rejects.toMatchObject({ code: 'REQUEST_TIMEOUT', topic: names.silent });
+  });
+
+  it('warns once, naming the listener, when a batch listener gets requests (it does not answer them)', async () => {
+    const log = join(fixture(__dirname, 'service'), 'logs', 'midway-kafka.log');
+    const warning =
+      /the batch listener ServiceConsumer\.batched got a request on "rr-batched[^"]*" \(offset \d+/g;
+    const warnings = () =>
+      existsSync(log) ? (readFileSync(log, 'utf8').match(warning)?.length ?? 0) : 0;
+    const before = warnings();
+    for (const value of ['b-1', 'b-2']) {
+      const call = kafkaService.request(names.batched, value, { timeout: 300 });
+      await expect(call).rejects.toBeInstanceOf(KafkaRequestTimeoutError);
+      // Handled as an event all the same, and committed: nothing is lost.
+      await waitFor(
+        () => callsOf(names.batched, value) === 1,
+        `the batch listener to get ${value}`,
+      );
+    }
+    await waitFor(() => warnings() > before, 'the warning in midway-kafka.log');
+    // Once per listener, not per request.
+    await new Promise(resolve => setTimeout(resolve, 300));
+    expect(warnings()).toBe(before + 1);
   });
 
   it('drops and counts a reply that comes after its call timed out; the next call gets its own', async () => {

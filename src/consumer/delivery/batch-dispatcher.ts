@@ -7,6 +7,7 @@ import { isRebalanceError } from '../membership';
 import type { DeliveryOutcome, DeliveryScope, ListenerRuntime } from '../message-dispatcher';
 import type { FailingMessages } from '../retry/failing-messages';
 import { retryDelay } from '../retry/retry-policy';
+import { replyAddressOf } from '../../request-reply/wire';
 
 /**
  * What became of a batch: its first `done` messages are finished (commit them), then
@@ -54,6 +55,9 @@ interface Decoded {
  * of the batch and go to the failure policy, as single messages do.
  */
 export class BatchDispatcher {
+  /** Batch listeners already warned that requests reach them. */
+  private readonly warnedOfRequests = new WeakSet<ListenerRuntime>();
+
   constructor(private readonly parts: BatchDispatcherParts) {}
 
   async deliver(
@@ -61,6 +65,7 @@ export class BatchDispatcher {
     scope: DeliveryScope,
     messages: readonly KafkaMessage[],
   ): Promise<BatchOutcome> {
+    if (!this.warnedOfRequests.has(listener)) this.warnOfRequests(listener, messages);
     const decoded = await Promise.all(
       messages.map((message, position) => decodeOne(listener, scope, message, position)),
     );
@@ -224,6 +229,23 @@ export class BatchDispatcher {
       if (outcome !== 'done') return { done: d.position, next: outcome };
     }
     return { done: end, next };
+  }
+
+  /**
+   * A batch listener does not answer requests: its return value belongs to the whole batch. Say
+   * so once, where it happens, rather than leave the callers to time out with no clue why.
+   */
+  private warnOfRequests(listener: ListenerRuntime, messages: readonly KafkaMessage[]): void {
+    const request = messages.find(message => replyAddressOf(message) !== undefined);
+    if (!request) return;
+    this.warnedOfRequests.add(listener);
+    const { id, topic } = listener.plan;
+    this.parts.logger.warn(
+      `[midway-kafka] the batch listener ${id} got a request on "${topic}" (offset ` +
+        `${request.offset}: it carries the kafka_correlationId and kafka_replyTopic headers). ` +
+        'Batch listeners do not answer requests, so its callers will time out. Answer requests ' +
+        'with a listener without the batch option (its return value is the reply). Said once per listener.',
+    );
   }
 
   private attemptsSoFar(listener: ListenerRuntime, scope: DeliveryScope, offset: string): number {
