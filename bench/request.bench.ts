@@ -51,7 +51,8 @@ async function main(): Promise<void> {
   const floorTopic = `bench-request-kafkajs-${id}`;
   const admin = kafka.admin();
   await admin.connect();
-  // The request topic, and the reply topic NestJS's client reads (`<pattern>.reply`).
+  // Each request topic with the reply topic NestJS's client reads (`<pattern>.reply`), which the
+  // floor uses too.
   await admin.createTopics({
     topics: [topic, `${topic}.reply`, floorTopic, `${floorTopic}.reply`].map(name => ({
       topic: name,
@@ -124,7 +125,7 @@ async function main(): Promise<void> {
 
   const med = (runs: Run[], key: keyof Run) => median(runs.map(run => run[key]));
   console.log(
-    `\nRequest–reply, 1 partition, one replier per caller kind; medians of ${REPETITIONS} runs (fixed load: ${RATE} req/s for ${SECONDS} s; saturation: ${REQUESTS} requests, ${CONCURRENCY} in flight)\n`,
+    `\nRequest–reply, 1 partition; request() and NestJS call one midway-kafka replier, the floor a kafkajs one; medians of ${REPETITIONS} runs (fixed load: ${RATE} req/s for ${SECONDS} s; saturation: ${REQUESTS} requests, ${CONCURRENCY} in flight)\n`,
   );
   printTable(
     [
