@@ -10,7 +10,14 @@ import {
   REPLY_HEADERS,
   type Application,
 } from 'midway-kafka';
-import { consumeFromStart, produce, uniqueName, waitFor, withAdmin } from '../helpers/kafka';
+import {
+  committedOffsets,
+  consumeFromStart,
+  produce,
+  uniqueName,
+  waitFor,
+  withAdmin,
+} from '../helpers/kafka';
 import { fixture, startApp, stopApp } from '../helpers/app';
 import { callsOf, names } from './fixtures/service/src/names';
 import { createTopics } from './support/topics';
@@ -87,12 +94,17 @@ describe('request–reply', () => {
     for (const value of ['b-1', 'b-2']) {
       const call = kafkaService.request(names.batched, value, { timeout: 300 });
       await expect(call).rejects.toBeInstanceOf(KafkaRequestTimeoutError);
-      // Handled as an event all the same, and committed: nothing is lost.
+      // Handled as an event all the same: nothing is lost.
       await waitFor(
         () => callsOf(names.batched, value) === 1,
         `the batch listener to get ${value}`,
       );
     }
+    // And committed, as any event is (both requests, offsets 0 and 1).
+    await waitFor(
+      async () => (await committedOffsets(groupId, names.batched)).get(0) === 2,
+      'the batch listener to commit both requests',
+    );
     await waitFor(() => warnings() > before, 'the warning in midway-kafka.log');
     // Once per listener, not per request.
     await new Promise(resolve => setTimeout(resolve, 300));
